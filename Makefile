@@ -1,0 +1,39 @@
+# Two commands on a fresh machine (only Python 3.11 and make needed):
+#   make book   set up .venv/, regenerate notebooks/ from solutions/, build the book into _build/html/
+#   make test   set up .venv/ and run the whole test suite (what CI runs)
+# Also: make test-fast (the inner loop, under 5 minutes), make release, make clean.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+# nbgrader runs `alembic` and jupyter-book runs kernels: both must come from the venv.
+export PATH := $(BIN):$(PATH)
+export MPLBACKEND := Agg
+
+.PHONY: venv release book test test-fast clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+release: $(STAMP)
+	$(BIN)/python -m autograder.release
+
+book: release
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	@echo "book: $(CURDIR)/_build/html/index.html"
+
+# The release is not regenerated here: a test checks that the committed notebooks/ is fresh.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+clean:
+	rm -rf _build .pytest_cache

@@ -1,0 +1,28 @@
+"""nbgrader configuration of the course. The course root is the repository's top level:
+`solutions/` holds the source notebooks, `notebooks/` the learners' release, and everything
+grading writes (submissions, autograded copies, feedback, the gradebook) lives under
+`autograder/` and is ignored by git."""
+from pathlib import Path
+
+c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "autograder"
+
+c.CourseDirectory.course_id = "pretraining-strategies"
+c.CourseDirectory.root = str(ROOT)
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "notebooks"
+c.CourseDirectory.submitted_directory = "autograder/submitted"
+c.CourseDirectory.autograded_directory = "autograder/autograded"
+c.CourseDirectory.feedback_directory = "autograder/feedback"
+# An absolute path: a relative sqlite URL would resolve against the current folder.
+c.CourseDirectory.db_url = f"sqlite:///{WORK / 'gradebook.db'}"
+
+# Per-cell time limit while grading or validating; a runaway cell is interrupted and the
+# rest of the notebook still runs. Long cells shrink themselves under NBGRADER_EXECUTION.
+c.ExecutePreprocessor.timeout = 60
+c.Execute.timeout = 60
+
+# A learner who deletes a test cell gets it back (and graded) instead of a silent zero.
+c.OverwriteCells.add_missing_cells = True
