@@ -9,7 +9,6 @@ BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 # nbgrader runs `alembic` and jupyter-book runs kernels: both must come from the venv.
 export PATH := $(BIN):$(PATH)
-export MPLBACKEND := Agg
 
 .PHONY: venv release book test test-fast clean
 

@@ -40,25 +40,28 @@ class BERTConfig:
 class BERT(nn.Module):
     def __init__(self, config: BERTConfig, seed: int = 0):
         super().__init__()
-        self.config = config
-        C = config.n_embd
-        self.wte = nn.Embedding(config.vocab_size, C)  # token embeddings
-        self.wpe = nn.Embedding(config.max_position, C)  # position embeddings
-        self.wtt = nn.Embedding(config.type_vocab_size, C)  # segment (token type) embeddings
-        self.ln_emb = nn.LayerNorm(C, bias=config.bias)
-        self.drop = nn.Dropout(config.dropout)
-        self.blocks = nn.ModuleList(
-            Block(C, config.n_head, config.dropout, config.bias, config.attention)
-            for _ in range(config.n_layer)
-        )
-        self.ln_f = nn.LayerNorm(C, bias=config.bias)
-        # MLM head as in BERT: dense + GELU + LayerNorm, then the tied embedding matrix.
-        self.mlm_dense = nn.Linear(C, C)
-        self.mlm_ln = nn.LayerNorm(C)
-        self.mlm_bias = nn.Parameter(torch.zeros(config.vocab_size))
-        # NSP head as in BERT: a tanh "pooler" on the [CLS] position, then 2 classes.
-        self.pooler = nn.Linear(C, C)
-        self.nsp_head = nn.Linear(C, 2)
+        # nn.Linear and friends draw their default init from the global generator;
+        # fork it so that building a model never changes the caller's random state.
+        with torch.random.fork_rng(devices=[]):
+            self.config = config
+            C = config.n_embd
+            self.wte = nn.Embedding(config.vocab_size, C)  # token embeddings
+            self.wpe = nn.Embedding(config.max_position, C)  # position embeddings
+            self.wtt = nn.Embedding(config.type_vocab_size, C)  # segment (token type) embeddings
+            self.ln_emb = nn.LayerNorm(C, bias=config.bias)
+            self.drop = nn.Dropout(config.dropout)
+            self.blocks = nn.ModuleList(
+                Block(C, config.n_head, config.dropout, config.bias, config.attention)
+                for _ in range(config.n_layer)
+            )
+            self.ln_f = nn.LayerNorm(C, bias=config.bias)
+            # MLM head as in BERT: dense + GELU + LayerNorm, then the tied embedding matrix.
+            self.mlm_dense = nn.Linear(C, C)
+            self.mlm_ln = nn.LayerNorm(C)
+            self.mlm_bias = nn.Parameter(torch.zeros(config.vocab_size))
+            # NSP head as in BERT: a tanh "pooler" on the [CLS] position, then 2 classes.
+            self.pooler = nn.Linear(C, C)
+            self.nsp_head = nn.Linear(C, 2)
         init_weights(self, config.n_layer, seed)
 
     def forward(self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None = None,

@@ -34,17 +34,20 @@ class GPTConfig:
 class GPT(nn.Module):
     def __init__(self, config: GPTConfig, seed: int = 0):
         super().__init__()
-        self.config = config
-        self.wte = nn.Embedding(config.vocab_size, config.n_embd)  # token embeddings
-        self.wpe = nn.Embedding(config.block_size, config.n_embd)  # position embeddings
-        self.drop = nn.Dropout(config.dropout)
-        self.blocks = nn.ModuleList(
-            Block(config.n_embd, config.n_head, config.dropout, config.bias, config.attention)
-            for _ in range(config.n_layer)
-        )
-        self.ln_f = nn.LayerNorm(config.n_embd, bias=config.bias)
-        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
-        self.lm_head.weight = self.wte.weight  # weight tying (GPT-2): one matrix, two uses
+        # nn.Linear and friends draw their default init from the global generator;
+        # fork it so that building a model never changes the caller's random state.
+        with torch.random.fork_rng(devices=[]):
+            self.config = config
+            self.wte = nn.Embedding(config.vocab_size, config.n_embd)  # token embeddings
+            self.wpe = nn.Embedding(config.block_size, config.n_embd)  # position embeddings
+            self.drop = nn.Dropout(config.dropout)
+            self.blocks = nn.ModuleList(
+                Block(config.n_embd, config.n_head, config.dropout, config.bias, config.attention)
+                for _ in range(config.n_layer)
+            )
+            self.ln_f = nn.LayerNorm(config.n_embd, bias=config.bias)
+            self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+            self.lm_head.weight = self.wte.weight  # weight tying (GPT-2): one matrix, two uses
         init_weights(self, config.n_layer, seed)
 
     def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
