@@ -1,7 +1,8 @@
 # Two commands on a fresh machine (only Python 3.11 and make needed):
 #   make book   set up .venv/, regenerate notebooks/ from solutions/, build the book into _build/html/
 #   make test   set up .venv/ and run the whole test suite (what CI runs)
-# Also: make test-fast (the inner loop, under 5 minutes), make release, make clean.
+# Also: make test-fast (the inner loop, under 5 minutes), make release, make clean,
+#   make grade ASSIGNMENT=... (grade every submission in autograder/submitted/).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -10,7 +11,7 @@ STAMP := $(VENV)/.installed
 # nbgrader runs `alembic` and jupyter-book runs kernels: both must come from the venv.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv release book test test-fast clean
+.PHONY: venv release book test test-fast grade clean
 
 venv: $(STAMP)
 
@@ -33,6 +34,11 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
+
+# make grade ASSIGNMENT=ex1_lm_dataset [SUBMITTED=dir] [OUT=dir]
+grade: $(STAMP)
+	@test -n "$(ASSIGNMENT)" || (echo "usage: make grade ASSIGNMENT=<name> [SUBMITTED=dir] [OUT=dir]"; exit 2)
+	$(BIN)/python -m autograder.grade $(ASSIGNMENT) $(if $(SUBMITTED),--submitted $(SUBMITTED)) $(if $(OUT),--out $(OUT))
 
 clean:
 	rm -rf _build .pytest_cache

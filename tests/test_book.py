@@ -84,3 +84,18 @@ def test_solutions_never_reach_the_site(site):
         text = path.read_text()
         for marker in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "NBGRADER"):
             assert marker not in text, f"{path.relative_to(site)} contains {marker!r}"
+
+
+def test_no_solution_or_hidden_test_line_reaches_the_site_or_library(site, root):
+    """Every line of 25+ characters between solution or hidden-test markers of every source
+    notebook is absent from the built site and from the support library."""
+    from autograder.nbtools import marked_lines
+
+    secret = {line for nb in (root / "solutions").glob("*/*.ipynb")
+              for kind in ("SOLUTION", "HIDDEN TESTS") for line in marked_lines(nb, kind, min_len=25)}
+    published = [p for p in site.rglob("*") if p.is_file() and p.suffix in {".html", ".js", ".txt", ".ipynb", ".md"}]
+    published += sorted((root / "course_support").glob("*.py"))
+    for path in published:
+        text = path.read_text(errors="replace")
+        leaks = [line for line in secret if line in text]
+        assert not leaks, f"{path.name} contains solution or hidden-test lines: {leaks[:3]}"
