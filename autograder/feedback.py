@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# A test cell that wants to tell the learner something (why an answer is right) prints a line
+# starting with this; nothing else a cell prints reaches the feedback (it could echo hidden inputs).
+FEEDBACK_PREFIX = "[feedback] "
 
 
 @dataclass
@@ -19,6 +22,7 @@ class CellResult:
     score: float | None  # None for an answer cell (not graded itself) that raised
     max_score: float | None
     error: str | None  # "ErrorName: message", or None
+    printed: str = ""  # what the test cell printed
 
 
 def explain(error: str | None) -> str:
@@ -56,6 +60,10 @@ def write_feedback(path: Path, student: str, assignment: str, results: list[Cell
                 lines.append(f"- passed `{r.grade_id}`: {r.score:g} / {r.max_score:g}")
             else:
                 lines.append(f"- FAILED `{r.grade_id}`: {r.score or 0:g} / {r.max_score:g}: {explain(r.error)}")
+            if r.notebook not in ungraded:
+                said = [l[len(FEEDBACK_PREFIX):] for l in ANSI.sub("", r.printed).splitlines()
+                        if l.startswith(FEEDBACK_PREFIX)]
+                lines += [f"  > {line}" for line in said[:20]]
         lines.append("")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines))

@@ -75,18 +75,25 @@ def read_scores(work: Path, assignment: str) -> dict[tuple[str, str], dict[str, 
     return scores
 
 
-def cell_errors(notebook: Path) -> dict[str, str]:
-    """grade_id -> "ErrorName: message" of every cell that raised, read from an executed notebook."""
-    errors = {}
+def cell_outputs(notebook: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """From an executed notebook: grade_id -> "ErrorName: message" of every cell that raised,
+    and grade_id -> the text a test cell printed (shown to the learner, e.g. why an answer
+    is right)."""
+    errors, printed = {}, {}
     if not notebook.exists():
-        return errors
+        return errors, printed
     for cell in nbformat.read(notebook, as_version=4).cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        meta = cell.metadata.get("nbgrader", {})
+        grade_id = meta.get("grade_id")
+        if not grade_id:
+            continue
         for out in cell.get("outputs", []):
-            if grade_id and out.get("output_type") == "error":
+            if out.get("output_type") == "error":
                 message = f"{out.get('ename', 'Error')}: {out.get('evalue', '')}".rstrip(": ")
                 errors[grade_id] = message if grade_id not in errors else f"{errors[grade_id]}; {message}"
-    return errors
+            elif out.get("output_type") == "stream" and out.get("name") == "stdout" and meta.get("grade"):
+                printed[grade_id] = printed.get(grade_id, "") + out.get("text", "")
+    return errors, printed
 
 
 def tampering(submitted: Path, released: Path) -> list[str]:
@@ -150,14 +157,15 @@ def grade(assignment: str, submitted: Path, out: Path) -> int:
                         flags.append("tampered")
                         notes.append(f"locked cells were changed or deleted ({', '.join(changed)}); "
                                      "they were graded as released")
-                errors = cell_errors(executed)
+                errors, printed = cell_outputs(executed)
                 if any("CellTimeoutError" in e for e in errors.values()):
                     flags.append("timeout")
                     notes.append("a cell ran past the time limit and was stopped")
                 for grade_id, points in cells[name]:
                     score = got.get(grade_id, 0.0)
                     grade_rows.append([sub.student, assignment, name, grade_id, _num(score), _num(points)])
-                    results.append(CellResult(name, grade_id, score, points, errors.get(grade_id)))
+                    results.append(CellResult(name, grade_id, score, points, errors.get(grade_id),
+                                              printed.get(grade_id, "").strip()))
                 answer_errors = {g: e for g, e in errors.items() if g not in dict(cells[name])}
                 results.extend(CellResult(name, g, None, None, e) for g, e in answer_errors.items())
             total, maximum = sum(r.score or 0 for r in results), sum(r.max_score or 0 for r in results)
