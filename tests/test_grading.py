@@ -1,21 +1,26 @@
-"""The grading command, driven through real nbgrader: the reference scores full marks, the
-blank release zero, each plausible wrong solution loses exactly the cells of the function it
+"""The grading command, driven through real nbgrader, for every exercise that has a file of
+wrong solutions (tests/<assignment>_variants.py): the reference scores full marks, the blank
+release zero, each plausible wrong solution loses exactly the cells of the function it
 breaks, broken submissions score zero with a flag, and feedback never shows a hidden test.
 
-Every learner below is graded in ONE call of the grading command (nbgrader's start-up costs
-more than a small notebook)."""
+Each exercise's learners are all graded in ONE call of the grading command (nbgrader's
+start-up costs more than a small notebook)."""
 import csv
-import json
+import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
-from ex1_variants import VARIANTS
+
 from autograder.nbtools import filled, marked_lines, solution_sources
 
 pytestmark = pytest.mark.slow
-ASSIGNMENT = "ex1_lm_dataset"
+# tests/ex1_variants.py holds the wrong solutions of solutions/ex1_*/ (ex1_lm_dataset), and so on.
+VARIANT_FILES = {p.stem.removesuffix("_variants"): p.stem for p in Path(__file__).parent.glob("*_variants.py")}
+SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
+EXERCISES = sorted(d.name for d in SOLUTIONS.iterdir() if d.name.split("_")[0] in VARIANT_FILES)
 BROKEN = {  # learner -> flag expected in learners.csv
     "broken_empty": "empty_file",
     "broken_json": "invalid_json",
@@ -24,14 +29,25 @@ BROKEN = {  # learner -> flag expected in learners.csv
 }
 
 
-@pytest.fixture(scope="module")
-def paths(root):
-    return {"source": root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
-            "release": root / "notebooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"}
+@pytest.fixture(scope="module", params=EXERCISES)
+def exercise(request):
+    return request.param
 
 
 @pytest.fixture(scope="module")
-def graded(root, paths, tmp_path_factory):
+def variants(exercise):
+    return importlib.import_module(VARIANT_FILES[exercise.split("_")[0]]).VARIANTS
+
+
+@pytest.fixture(scope="module")
+def paths(root, exercise):
+    return {"source": root / "solutions" / exercise / f"{exercise}.ipynb",
+            "release": root / "notebooks" / exercise / f"{exercise}.ipynb"}
+
+
+@pytest.fixture(scope="module")
+def graded(root, paths, exercise, variants, tmp_path_factory):
+    ASSIGNMENT = exercise
     submitted, out = tmp_path_factory.mktemp("submitted"), tmp_path_factory.mktemp("reports") / "new"
     reference = solution_sources(paths["source"])
 
@@ -46,7 +62,7 @@ def graded(root, paths, tmp_path_factory):
 
     submit("reference", filled(paths["release"], reference))
     submit("blank", nbformat.read(paths["release"], as_version=4))
-    for name, variant in VARIANTS.items():
+    for name, variant in variants.items():
         submit(f"wrong_{name}", filled(paths["release"], {**reference, **variant["replace"]}))
     good_json = nbformat.writes(filled(paths["release"], reference))
     submit("broken_empty", raw="")
@@ -55,7 +71,7 @@ def graded(root, paths, tmp_path_factory):
     submit("broken_missing")
     result = subprocess.run([sys.executable, "-m", "autograder.grade", ASSIGNMENT, "--submitted",
                              str(submitted), "--out", str(out)], cwd=root, capture_output=True, text=True)
-    return result, out
+    return result, out, ASSIGNMENT
 
 
 def rows(out, name):
@@ -71,18 +87,18 @@ def scores(out):
     return table
 
 
-def test_command_exits_zero_and_writes_the_contract_columns(graded):
-    result, out = graded
+def test_command_exits_zero_and_writes_the_contract_columns(graded, variants):
+    result, out, assignment = graded
     assert result.returncode == 0, result.stderr[-3000:]
     with (out / "grades.csv").open() as f:
         assert next(csv.reader(f)) == ["student_id", "assignment", "notebook", "grade_id", "score", "max_score"]
     with (out / "learners.csv").open() as f:
         assert next(csv.reader(f)) == ["student_id", "assignment", "score", "max_score", "flags"]
     learners = {r["student_id"] for r in rows(out, "learners.csv")}
-    assert learners == {"reference", "blank", *(f"wrong_{v}" for v in VARIANTS), *BROKEN}
+    assert learners == {"reference", "blank", *(f"wrong_{v}" for v in variants), *BROKEN}
     table = scores(out)
     assert all(set(cells) == set(table["reference"]) for cells in table.values()), "every learner gets every cell"
-    assert all(r["notebook"] == ASSIGNMENT and r["assignment"] == ASSIGNMENT for r in rows(out, "grades.csv"))
+    assert all(r["notebook"] == assignment and r["assignment"] == assignment for r in rows(out, "grades.csv"))
 
 
 def test_reference_scores_full_marks(graded):
@@ -97,23 +113,24 @@ def test_blank_release_scores_zero(graded):
     assert not {g: s for g, s in table.items() if s[0] != 0}, "the blank release must score zero"
 
 
-@pytest.mark.parametrize("variant", sorted(VARIANTS))
-def test_wrong_solution_loses_exactly_its_cells(graded, variant):
-    table = scores(graded[1])[f"wrong_{variant}"]
-    failed = {g for g, (score, _) in table.items() if score == 0}
-    partial = {g for g, (score, top) in table.items() if 0 < score < top}
-    assert not partial
-    assert failed == VARIANTS[variant]["fails"], (
-        f"{variant}: expected to fail {sorted(VARIANTS[variant]['fails'])}, failed {sorted(failed)}")
+def test_each_wrong_solution_loses_exactly_its_cells(graded, variants):
+    table, wrong = scores(graded[1]), []
+    for variant, spec in sorted(variants.items()):
+        cells = table[f"wrong_{variant}"]
+        failed = {g for g, (score, _) in cells.items() if score == 0}
+        partial = {g for g, (score, top) in cells.items() if 0 < score < top}
+        if failed != spec["fails"] or partial:
+            wrong.append(f"{variant}: expected to fail {sorted(spec['fails'])}, failed {sorted(failed)}")
+    assert len(variants) >= 5 and not wrong, "\n".join(wrong)
 
 
-@pytest.mark.parametrize("student", sorted(BROKEN))
-def test_broken_submission_scores_zero_with_flag_and_message(graded, student):
-    out = graded[1]
-    learner = {r["student_id"]: r for r in rows(out, "learners.csv")}[student]
-    assert float(learner["score"]) == 0 and BROKEN[student] in learner["flags"].split(";")
-    feedback = (out / "feedback" / student / f"{ASSIGNMENT}.md").read_text()
-    assert "Problems with the submission" in feedback and f"{ASSIGNMENT}.ipynb" in feedback
+def test_broken_submission_scores_zero_with_flag_and_message(graded):
+    _, out, assignment = graded
+    learners = {r["student_id"]: r for r in rows(out, "learners.csv")}
+    for student, flag in BROKEN.items():
+        assert float(learners[student]["score"]) == 0 and flag in learners[student]["flags"].split(";"), student
+        feedback = (out / "feedback" / student / f"{assignment}.md").read_text()
+        assert "Problems with the submission" in feedback and f"{assignment}.ipynb" in feedback
 
 
 def test_clean_submissions_have_no_flags(graded):
@@ -121,10 +138,10 @@ def test_clean_submissions_have_no_flags(graded):
     assert learners["reference"] == "" and learners["blank"] == ""
 
 
-def test_feedback_names_the_failed_rule(graded):
-    out = graded[1]
-    for variant in VARIANTS:
-        text = (out / "feedback" / f"wrong_{variant}" / f"{ASSIGNMENT}.md").read_text()
+def test_feedback_names_the_failed_rule(graded, variants):
+    _, out, assignment = graded
+    for variant in variants:
+        text = (out / "feedback" / f"wrong_{variant}" / f"{assignment}.md").read_text()
         failed_lines = [l for l in text.splitlines() if l.startswith("- FAILED")]
         assert failed_lines, f"{variant}: no failed test in the feedback"
         vague = [l for l in failed_lines if l.rstrip().endswith(("the test did not pass", "AssertionError"))]
@@ -141,8 +158,9 @@ def test_feedback_never_shows_a_hidden_test_line(graded, paths):
 
 
 def test_gradebook_of_the_run_is_kept(graded):
-    assert (graded[1] / "gradebook.db").stat().st_size > 0
-    assert (graded[1] / "autograded" / "reference" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists()
+    _, out, assignment = graded
+    assert (out / "gradebook.db").stat().st_size > 0
+    assert (out / "autograded" / "reference" / assignment / f"{assignment}.ipynb").exists()
 
 
 def test_unknown_assignment_fails_with_a_clear_message(root, tmp_path):
@@ -152,7 +170,7 @@ def test_unknown_assignment_fails_with_a_clear_message(root, tmp_path):
 
 
 def test_empty_submitted_folder_writes_headers_only(root, tmp_path):
-    result = subprocess.run([sys.executable, "-m", "autograder.grade", ASSIGNMENT, "--submitted",
+    result = subprocess.run([sys.executable, "-m", "autograder.grade", "ex1_lm_dataset", "--submitted",
                              str(tmp_path / "nobody"), "--out", str(tmp_path / "out")],
                             cwd=root, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
