@@ -1,26 +1,11 @@
 """The Jupyter Book builds with warnings as errors, and shows what the course promises."""
 import html
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from contract import ASSIGNMENTS
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def site(root, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("book")
-    jb = Path(sys.executable).parent / "jupyter-book"
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # kernels plot inline
-    result = subprocess.run([str(jb), "build", str(root), "--path-output", str(out), "--warningiserror",
-                             "--nitpick", "--keep-going"], capture_output=True, text=True, env=env)
-    assert result.returncode == 0, f"book build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-    return out / "_build" / "html"
 
 
 def page(site, name) -> str:
