@@ -26,3 +26,12 @@ c.Execute.timeout = 60
 
 # A learner who deletes a test cell gets it back (and graded) instead of a silent zero.
 c.OverwriteCells.add_missing_cells = True
+
+# Quiz answer cells are released as `q01 = ""` with no stub (see autograder/quiz_release.py).
+from autograder.quiz_release import ClearSolutionsQuizAware  # noqa: E402
+from nbgrader.converters import GenerateAssignment  # noqa: E402
+from nbgrader.preprocessors import ClearSolutions  # noqa: E402
+
+c.GenerateAssignment.preprocessors = [
+    ClearSolutionsQuizAware if p is ClearSolutions else p
+    for p in GenerateAssignment.class_traits()["preprocessors"].default()]
