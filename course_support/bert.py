@@ -42,7 +42,7 @@ class BERT(nn.Module):
         super().__init__()
         # nn.Linear and friends draw their default init from the global generator;
         # fork it so that building a model never changes the caller's random state.
-        with torch.random.fork_rng(devices=[]):
+        with torch.random.fork_rng(devices=()):
             self.config = config
             C = config.n_embd
             self.wte = nn.Embedding(config.vocab_size, C)  # token embeddings

@@ -36,7 +36,7 @@ class GPT(nn.Module):
         super().__init__()
         # nn.Linear and friends draw their default init from the global generator;
         # fork it so that building a model never changes the caller's random state.
-        with torch.random.fork_rng(devices=[]):
+        with torch.random.fork_rng(devices=()):
             self.config = config
             self.wte = nn.Embedding(config.vocab_size, config.n_embd)  # token embeddings
             self.wpe = nn.Embedding(config.block_size, config.n_embd)  # position embeddings
