@@ -13,7 +13,8 @@ def plot_history(history: dict, *, title: str = "Training", axes=None):
     `history` is the dict of lists a training loop returns (`step`, `loss`, `lr`, and
     optionally `val_step`, `val_loss`). Returns the figure."""
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(10, 3.5), constrained_layout=True)
+        fig, axes = plt.subplots(1, 2, figsize=(11, 3.5), constrained_layout=True)
+        fig.get_layout_engine().set(wspace=0.12)  # room for the perplexity axis between panels
     loss_ax, lr_ax = axes
     loss_ax.plot(history["step"], history["loss"], label="train", lw=1)
     if history.get("val_step"):
