@@ -2,7 +2,9 @@
 #   make book   set up .venv/, regenerate notebooks/ from solutions/, build the book into _build/html/
 #   make test   set up .venv/ and run the whole test suite (what CI runs)
 # Also: make test-fast (the inner loop, under 5 minutes), make release, make clean,
-#   make grade ASSIGNMENT=... (grade every submission in autograder/submitted/).
+#   make grade ASSIGNMENT=... (grade every submission in autograder/submitted/),
+#   make regrade (every assignment with submissions, e.g. after fixing a test),
+#   make learner-bundle (dist/: the notebooks, library and data for learners, no solutions).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -11,7 +13,7 @@ STAMP := $(VENV)/.installed
 # nbgrader runs `alembic` and jupyter-book runs kernels: both must come from the venv.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv release book test test-fast grade clean
+.PHONY: venv release book test test-fast grade regrade learner-bundle clean
 
 venv: $(STAMP)
 
@@ -39,6 +41,14 @@ test-fast: $(STAMP)
 grade: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || (echo "usage: make grade ASSIGNMENT=<name> [SUBMITTED=dir] [OUT=dir]"; exit 2)
 	$(BIN)/python -m autograder.grade $(ASSIGNMENT) $(if $(SUBMITTED),--submitted $(SUBMITTED)) $(if $(OUT),--out $(OUT))
+
+# Every assignment that has submissions, into autograder/reports/<assignment>/ (after a test fix).
+regrade: $(STAMP)
+	$(BIN)/python -m autograder.grade --all
+
+# The learners' zip (released notebooks, library, data; no solutions/, no autograder/) in dist/.
+learner-bundle: $(STAMP)
+	$(BIN)/python scripts/learner_bundle.py
 
 clean:
 	rm -rf _build .pytest_cache

@@ -4,23 +4,28 @@
     make grade ASSIGNMENT=ex1_lm_dataset
 
 `--submitted` (default autograder/submitted) holds <student_id>/<assignment>/<notebook>.ipynb.
-Writes into `--out` (default autograder/reports, created when missing):
+    python -m autograder.grade --all        (make regrade: every assignment with submissions)
+
+Writes into `--out` (default autograder/reports/<assignment>, created when missing):
   grades.csv      one row per graded cell per learner
   learners.csv    one row per learner, with flags naming what went wrong
   feedback/<student_id>/<assignment>.md   what passed, and the rule each failed test names
   autograded/     nbgrader's executed copies (hidden tests included: for instructors only)
   gradebook.db    this run's nbgrader gradebook
+  summary.md, summary.csv, cell_pass_rates.csv, scores_<assignment>.png   the class at a glance
 
-All learners run in one nbgrader call, in a private working folder: a broken submission
-scores zero with a flag and never stops the others, and no earlier gradebook is touched.
+Learners' kernels run in the grading sandbox (autograder/sandbox.py; `--unsafe` to do without,
+recorded in learners.csv), one shard of learners per CPU core at a time (autograder/parallel.py),
+in a private working folder: a broken or hostile submission scores what it earned with a flag and
+never stops the others, and no earlier gradebook is touched.
 Exits 0 when every learner found was graded, whatever the scores.
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +35,12 @@ import nbformat
 
 from . import ROOT
 from .feedback import CellResult, write_feedback
-from .release import SOURCE, nbgrader_env
+from .incidents import find_incidents
+from .tamper import inspect_and_repair
+from .parallel import autograde_in_shards, run_nbgrader
+from .release import RELEASE, SOURCE
+from .reports import write_reports
+from .sandbox import Limits, nbgrader_options, why_unavailable, write_kernel_spec
 from .submissions import Problem, expected_notebooks, inspect
 
 GRADES_HEADER = ["student_id", "assignment", "notebook", "grade_id", "score", "max_score"]
@@ -46,17 +56,6 @@ def graded_cells(notebook: Path) -> list[tuple[str, float]]:
         if meta.get("grade") and cell.cell_type == "code":
             cells.append((meta["grade_id"], float(meta.get("points", 0))))
     return cells
-
-
-def run_nbgrader(args: list[str], work: Path) -> subprocess.CompletedProcess:
-    overrides = [
-        f"--CourseDirectory.db_url=sqlite:///{work / 'gradebook.db'}",
-        f"--CourseDirectory.release_directory={work / 'release'}",
-        f"--CourseDirectory.submitted_directory={work / 'submitted'}",
-        f"--CourseDirectory.autograded_directory={work / 'autograded'}",
-    ]
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args, *overrides], cwd=ROOT,
-                          env=nbgrader_env(), capture_output=True, text=True)
 
 
 def read_scores(work: Path, assignment: str) -> dict[tuple[str, str], dict[str, float]]:
@@ -96,24 +95,19 @@ def cell_outputs(notebook: Path) -> tuple[dict[str, str], dict[str, str]]:
     return errors, printed
 
 
-def tampering(submitted: Path, released: Path) -> list[str]:
-    """Locked cells (tests, set-up) that the learner changed or deleted; nbgrader grades the
-    released version of them anyway, so this is reported, not punished."""
-    def locked(path):
-        cells = nbformat.read(path, as_version=4).cells
-        return {c.metadata["nbgrader"]["grade_id"]: c.source for c in cells
-                if c.metadata.get("nbgrader", {}).get("locked")}
-    original, theirs = locked(released), locked(submitted)
-    return [gid for gid, src in original.items() if theirs.get(gid) != src]
-
-
-def grade(assignment: str, submitted: Path, out: Path) -> int:
+def grade(assignment: str, submitted: Path, out: Path, *, unsafe: bool = False,
+          limits: Limits | None = None, cell_timeout: int | None = None, jobs: int | None = None) -> int:
     source_dir = SOURCE / assignment
     notebooks = expected_notebooks(source_dir)
     if not notebooks:
         known = ", ".join(sorted(p.parent.name for p in SOURCE.glob("*/*.ipynb"))) or "none"
         print(f"error: no assignment {assignment!r} in solutions/ (known: {known})", file=sys.stderr)
         return 2
+    if not unsafe and (reason := why_unavailable()):
+        print(f"error: refusing to run learners' code without the grading sandbox: {reason}.\n"
+              "Install it (Debian: apt-get install bubblewrap), or pass --unsafe to run their code "
+              "with your own rights (recorded as 'unsafe' in learners.csv).", file=sys.stderr)
+        return 3
     cells = {nb: graded_cells(source_dir / f"{nb}.ipynb") for nb in notebooks}
     submissions = inspect(submitted, assignment, notebooks)
     out.mkdir(parents=True, exist_ok=True)
@@ -121,24 +115,37 @@ def grade(assignment: str, submitted: Path, out: Path) -> int:
 
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         work = Path(tmp)
-        for sub in submissions:  # only readable notebooks reach nbgrader
+        found: dict[tuple[str, str], list[Problem]] = {}  # (student, notebook) -> tampering found
+        for sub in submissions:  # only readable notebooks reach nbgrader, repaired where needed
             for name, path in sub.gradable.items():
                 dest = work / "submitted" / sub.student / assignment / f"{name}.ipynb"
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, dest)
+                nb = nbformat.read(path, as_version=4)
+                found[(sub.student, name)] = inspect_and_repair(nb, nbformat.read(RELEASE / assignment / f"{name}.ipynb", as_version=4))
+                nbformat.write(nb, dest)
         result = run_nbgrader(["generate_assignment", assignment, "--force"], work)
         if result.returncode != 0:
             print(result.stderr[-3000:], file=sys.stderr)
             print("error: nbgrader could not register the assignment", file=sys.stderr)
             return 2
-        if any(sub.gradable for sub in submissions):
-            result = run_nbgrader(["autograde", assignment, "--force"], work)
-            (out / "nbgrader.log").write_text(result.stdout + result.stderr)
+
+        def shard_setup(shard: Path) -> tuple[dict[str, str], list[str]]:
+            env, args = {}, [f"--Execute.timeout={cell_timeout}"] if cell_timeout else []
+            if not unsafe:
+                env = write_kernel_spec(shard / "sandbox", limits or Limits())
+                args += nbgrader_options(shard / "sandbox")
+            return env, args
+
+        log = ""
+        students = sorted(sub.student for sub in submissions if sub.gradable)
+        if students:
+            log = autograde_in_shards(work, assignment, students, jobs or os.cpu_count() or 1, shard_setup)
+            (out / "nbgrader.log").write_text(log)
         scores = read_scores(work, assignment)
 
         grade_rows, learner_rows = [], []
         for sub in submissions:
-            results, flags, notes, ungraded = [], [], [], set()
+            results, flags, notes, ungraded = [], ["unsafe"] if unsafe else [], [], set()
             for name in notebooks:
                 problem = sub.problems.get(name)
                 executed = work / "autograded" / sub.student / assignment / f"{name}.ipynb"
@@ -152,15 +159,13 @@ def grade(assignment: str, submitted: Path, out: Path) -> int:
                     ungraded.add(name)
                     got = {}
                 else:
-                    changed = tampering(sub.gradable[name], work / "release" / assignment / f"{name}.ipynb")
-                    if changed:
-                        flags.append("tampered")
-                        notes.append(f"locked cells were changed or deleted ({', '.join(changed)}); "
-                                     "they were graded as released")
+                    for problem in found[(sub.student, name)]:
+                        flags.append(problem.flag)
+                        notes.append(problem.message)
                 errors, printed = cell_outputs(executed)
-                if any("CellTimeoutError" in e for e in errors.values()):
-                    flags.append("timeout")
-                    notes.append("a cell ran past the time limit and was stopped")
+                for incident in find_incidents(executed):
+                    flags.append(incident.flag)
+                    notes.append(incident.message)
                 for grade_id, points in cells[name]:
                     score = got.get(grade_id, 0.0)
                     grade_rows.append([sub.student, assignment, name, grade_id, _num(score), _num(points)])
@@ -176,6 +181,7 @@ def grade(assignment: str, submitted: Path, out: Path) -> int:
 
         _write_csv(out / "grades.csv", GRADES_HEADER, grade_rows)
         _write_csv(out / "learners.csv", LEARNERS_HEADER, learner_rows)
+        write_reports(grade_rows, learner_rows, out, assignments=[assignment])
         if (work / "autograded").exists():
             shutil.rmtree(out / "autograded", ignore_errors=True)
             shutil.copytree(work / "autograded", out / "autograded")
@@ -200,14 +206,45 @@ def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Grade every learner's submission of one assignment.")
-    parser.add_argument("assignment", help="an assignment folder of solutions/, e.g. ex1_lm_dataset")
+    parser = argparse.ArgumentParser(description="Grade every learner's submission of an assignment.")
+    parser.add_argument("assignment", nargs="?", help="an assignment folder of solutions/, e.g. ex1_lm_dataset")
+    parser.add_argument("--all", action="store_true",
+                        help="grade every assignment that has submissions, each into OUT/<assignment> (make regrade)")
     parser.add_argument("--submitted", type=Path, default=ROOT / "autograder" / "submitted",
                         help="folder of <student_id>/<assignment>/<notebook>.ipynb")
-    parser.add_argument("--out", type=Path, default=ROOT / "autograder" / "reports",
-                        help="where the CSV files, feedback and autograded notebooks go")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="where the CSV files, feedback and autograded notebooks go "
+                             "(default autograder/reports/<assignment>)")
+    limits = Limits()
+    parser.add_argument("--cell-timeout", type=int, default=None,
+                        help="seconds one cell may run before it is interrupted (default: the nbgrader config's 60)")
+    parser.add_argument("--notebook-timeout", type=int, default=limits.notebook_seconds,
+                        help="seconds a whole notebook may run before its kernel is killed")
+    parser.add_argument("--memory-gb", type=float, default=limits.memory_bytes / 2**30,
+                        help="address space a learner's kernel may use, in GiB")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="learners graded at once (default: one per CPU core)")
+    parser.add_argument("--unsafe", action="store_true",
+                        help="grade without the sandbox (learner code runs with your rights); flagged in learners.csv")
     args = parser.parse_args(argv)
-    return grade(args.assignment, args.submitted.resolve(), args.out.resolve())
+    if bool(args.assignment) == args.all:
+        parser.error("name one assignment, or pass --all")
+    limits.notebook_seconds, limits.memory_bytes = args.notebook_timeout, int(args.memory_gb * 2**30)
+    submitted = args.submitted.resolve()
+    assignments = [args.assignment] if args.assignment else sorted(
+        {p.name for p in submitted.glob("*/*") if p.is_dir() and (SOURCE / p.name).is_dir()})
+    if not assignments:
+        print(f"nothing to grade: no submissions of a known assignment in {submitted}")
+        return 0
+    status = 0
+    for assignment in assignments:
+        if args.out is None:
+            out = ROOT / "autograder" / "reports" / assignment
+        else:
+            out = args.out / assignment if args.all else args.out
+        status = max(status, grade(assignment, submitted, out.resolve(), unsafe=args.unsafe, limits=limits,
+                                   cell_timeout=args.cell_timeout, jobs=args.jobs))
+    return status
 
 
 if __name__ == "__main__":

@@ -35,3 +35,12 @@ from nbgrader.preprocessors import ClearSolutions  # noqa: E402
 c.GenerateAssignment.preprocessors = [
     ClearSolutionsQuizAware if p is ClearSolutions else p
     for p in GenerateAssignment.class_traits()["preprocessors"].default()]
+
+# A kernel that dies costs only the cells it did not run (see autograder/execute.py).
+from autograder.execute import ExecuteSurvivingKernelDeath  # noqa: E402
+from nbgrader.converters import Autograde  # noqa: E402
+from nbgrader.preprocessors import Execute  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    ExecuteSurvivingKernelDeath if p is Execute else p
+    for p in Autograde.class_traits()["autograde_preprocessors"].default()]

@@ -12,7 +12,7 @@ import socket
 
 import torch
 import torch.multiprocessing as mp
-from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
+from torch.utils.data import DataLoader, DistributedSampler
 
 WORLD = 2
 ROWS, LENGTH = 12, 8  # 6 rows per rank, batches of 2: 3 batches per pass
@@ -20,8 +20,13 @@ SETTINGS = dict(max_lr=1e-2, warmup_steps=1, min_lr=1e-3, grad_accum_steps=1, pr
 
 
 def _data():
-    ids = torch.randint(0, 32, (ROWS, LENGTH + 1), generator=torch.Generator().manual_seed(0))
-    return TensorDataset(ids[:, :-1], ids[:, 1:])
+    """Packed blocks of one id stream, with the reference PackedLMDataset of exercise 1."""
+    from course_support.lab import reference_namespace
+    packed = reference_namespace("ex1_lm_dataset", ["answer_PackedLMDataset"])["PackedLMDataset"]
+    stream = torch.randint(0, 32, (ROWS * LENGTH + 1,), generator=torch.Generator().manual_seed(0))
+    dataset = packed(stream.tolist(), LENGTH)
+    assert len(dataset) == ROWS
+    return dataset
 
 
 def _model():
@@ -29,7 +34,8 @@ def _model():
     ignores a shift), so in floats it is rounding noise, which Adam scales up to full-size steps;
     one process and two then differ by about the learning rate, whatever the loop does."""
     from course_support import GPT, GPTConfig
-    return GPT(GPTConfig(vocab_size=32, block_size=LENGTH, n_layer=1, n_head=2, n_embd=16, bias=False), seed=0)
+    return GPT(GPTConfig(vocab_size=32, block_size=LENGTH, n_layer=1, n_head=2, n_embd=16, bias=False,
+                         dropout=0.0), seed=0)
 
 
 class RecordingSampler(DistributedSampler):
@@ -109,7 +115,9 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def test_reference_train_under_ddp_with_gloo(tmp_path):
+def test_reference_train_under_ddp_with_gloo(tmp_path, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # inherited by the spawned processes
+    threads = torch.get_num_threads()
     mp.spawn(_worker, args=(_free_port(), str(tmp_path)), nprocs=WORLD, join=True)
     ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=False) for r in range(WORLD)]
     for r, result in enumerate(ranks):
@@ -126,7 +134,10 @@ def test_reference_train_under_ddp_with_gloo(tmp_path):
     from course_support.lab import reference_namespace
     ns = reference_namespace("ex3_training_loop")
     torch.set_num_threads(1)
-    single = _model()
-    ns["train"](single, DataLoader(_data(), batch_size=2 * WORLD), steps=6, **SETTINGS)
+    try:
+        single = _model()
+        ns["train"](single, DataLoader(_data(), batch_size=2 * WORLD), steps=6, **SETTINGS)
+    finally:
+        torch.set_num_threads(threads)  # later tests in this process keep their threads
     gap = max(float((single.state_dict()[k] - first[k]).abs().max()) for k in first)
     assert gap < 1e-6, f"two processes must train like one process with the same global batch; weights differ by {gap:.2g}"

@@ -1,0 +1,42 @@
+"""The comparison guard of every exercise notebook: quiet while nothing is replaced, and names
+what was replaced otherwise (run in a fresh interpreter: it inspects `__main__`)."""
+import subprocess
+import sys
+
+import pytest
+
+SETUP = "from course_support.integrity import ComparisonGuard\nguard = ComparisonGuard()\n"
+
+
+def run(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", SETUP + code], capture_output=True, text=True, timeout=120)
+
+
+def test_untouched_functions_pass_and_local_names_are_allowed():
+    result = run("total = sum([1, 2])\nmax = 3\nguard.check()\nprint('ok')")
+    assert result.returncode == 0 and "ok" in result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("patch, named", [
+    ("import torch\ntorch.equal = lambda a, b: True", "torch.equal"),
+    ("import torch\ntorch.Tensor.__eq__ = lambda a, b: True", "torch.Tensor.__eq__"),
+    ("import builtins\nbuiltins.isinstance = lambda *a: True", "builtins.isinstance"),
+    ("len = lambda x: 3", "len (a global of the notebook)"),
+    ("torch = None", "torch (a global of the notebook)"),
+])
+def test_a_replaced_comparison_fails_with_its_name(patch, named):
+    result = run(patch + "\nguard.check()")
+    assert result.returncode != 0
+    assert "comparison functions were replaced" in result.stderr and named in result.stderr, result.stderr
+
+
+def test_every_exercise_checks_before_each_test(root):
+    import nbformat
+    for path in sorted((root / "solutions").glob("*/*.ipynb")):
+        cells = nbformat.read(path, as_version=4).cells
+        first_code = next(c for c in cells if c.cell_type == "code")
+        meta = first_code.metadata["nbgrader"]
+        assert meta["grade_id"] == "comparison_guard" and meta["locked"], f"{path.name}: the guard is not the first code cell"
+        tests = [c for c in cells if c.metadata.get("nbgrader", {}).get("grade")]
+        unguarded = [c.metadata["nbgrader"]["grade_id"] for c in tests if not c.source.startswith("_comparisons.check()")]
+        assert not unguarded, f"{path.name}: {unguarded} do not check the comparison functions first"
