@@ -50,7 +50,7 @@ def find_incidents(executed: Path) -> list[Problem]:
                     if matches(error):
                         found.setdefault(flag, Problem(flag, sentence))
                         break
-            elif out.get("output_type") == "stream" and "[output stopped: this notebook printed more than" in out.get("text", ""):
+            elif "[output stopped: this notebook printed more than" in str(out.get("data", {}).get("text/plain", "")):
                 found.setdefault("output_limit", Problem(
                     "output_limit", "your notebook printed more than grading keeps; the rest of its output was dropped"))
     return list(found.values())

@@ -21,7 +21,9 @@ def _capped_write(self, text):
     if _written["bytes"] >= LIMIT:
         if not _written["stopped"]:
             _written["stopped"] = True
-            _write(self, f"\n[output stopped: this notebook printed more than {LIMIT} bytes]\n")
+            # not a stream: nbgrader's own line limit drops every stream output past its first lines
+            from IPython.display import display
+            display({"text/plain": f"[output stopped: this notebook printed more than {LIMIT} bytes]"}, raw=True)
         return len(text)
     _written["bytes"] += len(text)
     return _write(self, text)

@@ -48,7 +48,8 @@ def inspect_and_repair(submitted, released) -> list[Problem]:
     theirs = {grade_id(c): c for c in submitted.cells if grade_id(c)}
     edited = [g for g, c in original.items() if _nbgrader(c).get("locked") and g in theirs
               and theirs[g].source != c.source]
-    deleted = [g for g, c in original.items() if g not in theirs]
+    deleted = [g for g, c in original.items() if _nbgrader(c).get("locked") and g not in theirs]  # an
+    # unanswered question is not tampering: a deleted answer cell just scores nothing
     if edited or deleted:
         parts = ([f"edited: {', '.join(edited)}"] if edited else []) + ([f"deleted: {', '.join(deleted)}"] if deleted else [])
         problems.append(Problem("tampered", f"locked or graded cells were changed ({'; '.join(parts)}); "

@@ -1,6 +1,7 @@
 """The Jupyter Book builds with warnings as errors, and shows what the course promises."""
 import html
 import re
+from pathlib import Path
 
 import pytest
 from contract import ASSIGNMENTS
@@ -62,13 +63,31 @@ def test_citations_resolve_to_the_references_page(site):
     assert "Brown" in text_of(page(site, "autoregressive"))
 
 
-def test_solutions_never_reach_the_site(site):
-    leaked = [str(p.relative_to(site)) for p in site.rglob("*") if "solutions" in p.parts or "notebooks" in p.parts]
+def test_solutions_never_reach_the_site(site, root):
+    leaked = [str(p.relative_to(site)) for p in site.rglob("*") if "solutions" in p.parts]
     assert not leaked, f"the site contains {leaked[:5]}"
     for path in site.rglob("*.html"):
         text = path.read_text()
-        for marker in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "NBGRADER"):
+        for marker in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS"):
             assert marker not in text, f"{path.relative_to(site)} contains {marker!r}"
+    # The exercise pages' downloads are the release notebooks, byte for byte.
+    for path in site.rglob("*.ipynb"):
+        if "notebooks" in path.parts:
+            release = root / Path(*path.parts[path.parts.index("notebooks"):])
+            assert release.exists() and path.read_bytes() == release.read_bytes(), \
+                f"{path.relative_to(site)} is not the release notebook {release.relative_to(root)}"
+
+
+def test_exercise_pages_launch_release_notebooks_only(site):
+    launch = re.compile(r'<a href="(https://(?:mybinder\.org|jupyterhub\.example\.edu|colab\.research\.google\.com)[^"]*)"')
+    for name in ASSIGNMENTS:
+        page_html = (site / "notebooks" / name / f"{name}.html").read_text()
+        links = [html.unescape(u) for u in launch.findall(page_html)]
+        assert len(links) == 3, f"{name}: expected Binder, JupyterHub and Colab buttons, found {links}"
+        for url in links:
+            assert f"notebooks/{name}/{name}.ipynb" in url.replace("%2F", "/"), f"{name}: {url} does not open the release"
+    for chapter in (site / "book").glob("*.html"):
+        assert not launch.search(chapter.read_text()), f"{chapter.name} has launch buttons; only exercise pages may"
 
 
 def test_no_solution_or_hidden_test_line_reaches_the_site_or_library(site, root):

@@ -188,7 +188,7 @@ def test_release_answer_cells_hold_only_the_empty_answer(paths, key):
     for name in key:
         assert cells[f"answer_{name}"] == f'{name} = ""  # your answer: "A", "B", "C" or "D"', (
             f"answer_{name} in the release reads {cells[f'answer_{name}']!r} (is nbgrader's code stub back?)")
-        assert cells[f"test_{name}"].strip() == f'check_answer("{name}")'
+        assert cells[f"test_{name}"].strip() == f'_comparisons.check()\ncheck_answer("{name}")'
 
 
 def test_key_is_absent_from_the_release(paths, key):
