@@ -32,7 +32,7 @@ book: release
 
 # The release is not regenerated here: a test checks that the committed notebooks/ is fresh.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
