@@ -163,6 +163,28 @@ def test_gradebook_of_the_run_is_kept(graded):
     assert (out / "autograded" / "reference" / assignment / f"{assignment}.ipynb").exists()
 
 
+def test_parallel_shards_merge_into_one_gradebook_with_each_learner_once(graded):
+    """Learners are graded in shards, one per core; the merged gradebook has every readable
+    submission exactly once, scored as in grades.csv."""
+    import sqlite3
+    _, out, assignment = graded
+    with sqlite3.connect(out / "gradebook.db") as db:
+        per_student = dict(db.execute("SELECT student_id, COUNT(*) FROM submitted_assignment GROUP BY student_id"))
+        graded_cells = db.execute("SELECT COUNT(*) FROM grade").fetchone()[0]
+    readable = {r["student_id"] for r in rows(out, "learners.csv")} - {"broken_empty", "broken_json",
+                                                                        "broken_renamed", "broken_missing"}
+    assert set(per_student) == readable and set(per_student.values()) == {1}, per_student
+    assert graded_cells == len([r for r in rows(out, "grades.csv") if r["student_id"] in readable])
+
+
+def test_class_reports_are_written(graded):
+    _, out, assignment = graded
+    summary = (out / "summary.md").read_text()
+    assert assignment in summary and "pass rate" in summary.lower()
+    assert (out / "cell_pass_rates.csv").read_text().count("\n") > 3
+    assert (out / f"scores_{assignment}.png").stat().st_size > 5000
+
+
 def test_unknown_assignment_fails_with_a_clear_message(root, tmp_path):
     result = subprocess.run([sys.executable, "-m", "autograder.grade", "ex9_nothing", "--out", str(tmp_path)],
                             cwd=root, capture_output=True, text=True)
