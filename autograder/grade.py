@@ -115,13 +115,14 @@ def grade(assignment: str, submitted: Path, out: Path, *, unsafe: bool = False,
 
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         work = Path(tmp)
+        released = {name: nbformat.read(RELEASE / assignment / f"{name}.ipynb", as_version=4) for name in notebooks}
         found: dict[tuple[str, str], list[Problem]] = {}  # (student, notebook) -> tampering found
         for sub in submissions:  # only readable notebooks reach nbgrader, repaired where needed
             for name, path in sub.gradable.items():
                 dest = work / "submitted" / sub.student / assignment / f"{name}.ipynb"
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 nb = nbformat.read(path, as_version=4)
-                found[(sub.student, name)] = inspect_and_repair(nb, nbformat.read(RELEASE / assignment / f"{name}.ipynb", as_version=4))
+                found[(sub.student, name)] = inspect_and_repair(nb, released[name])
                 nbformat.write(nb, dest)
         result = run_nbgrader(["generate_assignment", assignment, "--force"], work)
         if result.returncode != 0:
@@ -136,7 +137,6 @@ def grade(assignment: str, submitted: Path, out: Path, *, unsafe: bool = False,
                 args += nbgrader_options(shard / "sandbox")
             return env, args
 
-        log = ""
         students = sorted(sub.student for sub in submissions if sub.gradable)
         if students:
             log = autograde_in_shards(work, assignment, students, jobs or os.cpu_count() or 1, shard_setup)
@@ -154,18 +154,15 @@ def grade(assignment: str, submitted: Path, out: Path, *, unsafe: bool = False,
                     problem = Problem("grading_error", f"{name}.ipynb could not be graded; your instructor "
                                                        "has the log (nbgrader.log)")
                 if problem is not None:
-                    flags.append(problem.flag)
-                    notes.append(problem.message)
+                    found_here = [problem]
                     ungraded.add(name)
                     got = {}
                 else:
-                    for problem in found[(sub.student, name)]:
-                        flags.append(problem.flag)
-                        notes.append(problem.message)
+                    found_here = found[(sub.student, name)]
                 errors, printed = cell_outputs(executed)
-                for incident in find_incidents(executed):
-                    flags.append(incident.flag)
-                    notes.append(incident.message)
+                for problem in found_here + find_incidents(executed):
+                    flags.append(problem.flag)
+                    notes.append(problem.message)
                 for grade_id, points in cells[name]:
                     score = got.get(grade_id, 0.0)
                     grade_rows.append([sub.student, assignment, name, grade_id, _num(score), _num(points)])
