@@ -34,17 +34,17 @@ from pathlib import Path
 import nbformat
 
 from . import ROOT
-from .feedback import CellResult, write_feedback
-from .incidents import find_incidents
-from .tamper import inspect_and_repair
+from .feedback import CellResult, render, write_feedback
+from .flags import GRADE_COLUMNS, LEARNER_COLUMNS, needs_review, sentence
+from .judge import judge
+from .messages import NotebookTexts
 from .parallel import autograde_in_shards, run_nbgrader
+from .proof import RunProofs
 from .release import RELEASE, SOURCE
 from .reports import write_reports
 from .sandbox import Limits, nbgrader_options, why_unavailable, write_kernel_spec
 from .submissions import Problem, expected_notebooks, inspect
-
-GRADES_HEADER = ["student_id", "assignment", "notebook", "grade_id", "score", "max_score"]
-LEARNERS_HEADER = ["student_id", "assignment", "score", "max_score", "flags"]
+from .tamper import inspect_and_repair
 
 
 def graded_cells(notebook: Path) -> list[tuple[str, float]]:
@@ -74,25 +74,15 @@ def read_scores(work: Path, assignment: str) -> dict[tuple[str, str], dict[str, 
     return scores
 
 
-def cell_outputs(notebook: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """From an executed notebook: grade_id -> "ErrorName: message" of every cell that raised,
-    and grade_id -> the text a test cell printed (shown to the learner, e.g. why an answer
-    is right)."""
-    errors, printed = {}, {}
-    if not notebook.exists():
-        return errors, printed
-    for cell in nbformat.read(notebook, as_version=4).cells:
-        meta = cell.metadata.get("nbgrader", {})
-        grade_id = meta.get("grade_id")
-        if not grade_id:
-            continue
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
-                message = f"{out.get('ename', 'Error')}: {out.get('evalue', '')}".rstrip(": ")
-                errors[grade_id] = message if grade_id not in errors else f"{errors[grade_id]}; {message}"
-            elif out.get("output_type") == "stream" and out.get("name") == "stdout" and meta.get("grade"):
-                printed[grade_id] = printed.get(grade_id, "") + out.get("text", "")
-    return errors, printed
+def zero_unproved(work: Path, assignment: str, cells: list[tuple[str, str, str]]) -> None:
+    """Score 0 (nbgrader's manual score, which overrides its own) for (student, notebook, grade_id)
+    cells that nbgrader counted but that did not prove they ran as written."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gb:
+        for student, notebook, gid in cells:
+            gb.find_grade(gid, notebook, assignment, student).manual_score = 0.0
+        gb.db.commit()
 
 
 def grade(assignment: str, submitted: Path, out: Path, *, unsafe: bool = False,
@@ -115,15 +105,24 @@ def grade(assignment: str, submitted: Path, out: Path, *, unsafe: bool = False,
 
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         work = Path(tmp)
+        proofs = RunProofs()  # fresh values for this run only (see autograder/proof.py)
+        for name in notebooks:
+            proofs.instrument(source_dir / f"{name}.ipynb", work / "source" / assignment / f"{name}.ipynb")
         released = {name: nbformat.read(RELEASE / assignment / f"{name}.ipynb", as_version=4) for name in notebooks}
+        # What feedback may say, from the instrumented copies: this run's proof lines are withheld too.
+        texts = {name: NotebookTexts.load(work / "source" / assignment / f"{name}.ipynb",
+                                          RELEASE / assignment / f"{name}.ipynb") for name in notebooks}
+        withheld = set().union(*(t.withheld_lines for t in texts.values()))
         found: dict[tuple[str, str], list[Problem]] = {}  # (student, notebook) -> tampering found
+        theirs: dict[tuple[str, str], object] = {}  # (student, notebook) -> the notebook as repaired
         for sub in submissions:  # only readable notebooks reach nbgrader, repaired where needed
             for name, path in sub.gradable.items():
                 dest = work / "submitted" / sub.student / assignment / f"{name}.ipynb"
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 nb = nbformat.read(path, as_version=4)
                 found[(sub.student, name)] = inspect_and_repair(nb, released[name])
-                nbformat.write(nb, dest)
+                theirs[(sub.student, name)] = nb
+                nbformat.write(nbformat.from_dict({**nb, "cells": [*nb.cells, proofs.final_cell(name)]}), dest)
         result = run_nbgrader(["generate_assignment", assignment, "--force"], work)
         if result.returncode != 0:
             print(result.stderr[-3000:], file=sys.stderr)
@@ -143,41 +142,42 @@ def grade(assignment: str, submitted: Path, out: Path, *, unsafe: bool = False,
             (out / "nbgrader.log").write_text(log)
         scores = read_scores(work, assignment)
 
-        grade_rows, learner_rows = [], []
+        grade_rows, learner_rows, unproved = [], [], []
         for sub in submissions:
-            results, flags, notes, ungraded = [], ["unsafe"] if unsafe else [], [], set()
+            results, problems, ungraded = [], [Problem("unsafe", sentence("unsafe"))] if unsafe else [], set()
             for name in notebooks:
                 problem = sub.problems.get(name)
                 executed = work / "autograded" / sub.student / assignment / f"{name}.ipynb"
                 got = scores.get((sub.student, name))
-                if problem is None and got is None:
+                if problem is None and (got is None or not executed.exists()):
                     problem = Problem("grading_error", f"{name}.ipynb could not be graded; your instructor "
                                                        "has the log (nbgrader.log)")
                 if problem is not None:
-                    found_here = [problem]
+                    problems.append(problem)
                     ungraded.add(name)
-                    got = {}
-                else:
-                    found_here = found[(sub.student, name)]
-                errors, printed = cell_outputs(executed)
-                for problem in found_here + find_incidents(executed):
-                    flags.append(problem.flag)
-                    notes.append(problem.message)
-                for grade_id, points in cells[name]:
-                    score = got.get(grade_id, 0.0)
-                    grade_rows.append([sub.student, assignment, name, grade_id, _num(score), _num(points)])
-                    results.append(CellResult(name, grade_id, score, points, errors.get(grade_id),
-                                              printed.get(grade_id, "").strip()))
-                answer_errors = {g: e for g, e in errors.items() if g not in dict(cells[name])}
-                results.extend(CellResult(name, g, None, None, e) for g, e in answer_errors.items())
+                    results += [CellResult(name, gid, 0.0, points, None) for gid, points in cells[name]]
+                    continue
+                verdict = judge(name, nbformat.read(executed, as_version=4), theirs[(sub.student, name)],
+                                released[name], cells[name], got, texts[name], proofs)
+                unproved += [(sub.student, name, gid) for gid in verdict.not_run]
+                problems += found[(sub.student, name)] + verdict.problems
+                results += verdict.results
+            for r in results:
+                if r.max_score is not None:
+                    grade_rows.append([sub.student, assignment, r.notebook, r.grade_id, _num(r.score or 0),
+                                       _num(r.max_score)])
+            text, scrubbed = render(sub.student, assignment, results, [p.message for p in problems], ungraded,
+                                    withheld)
+            flags = list(dict.fromkeys([p.flag for p in problems] + (["unexpected_message"] if scrubbed else [])))
             total, maximum = sum(r.score or 0 for r in results), sum(r.max_score or 0 for r in results)
-            flags = list(dict.fromkeys(flags))  # unique, in order
             learner_rows.append([sub.student, assignment, _num(total), _num(maximum), ";".join(flags)])
-            write_feedback(out / "feedback" / sub.student / f"{assignment}.md", sub.student, assignment,
-                           results, notes, ungraded)
+            write_feedback(out / "feedback" / sub.student / f"{assignment}.md", text)
+        if unproved:
+            zero_unproved(work, assignment, unproved)
+        learner_rows.sort(key=lambda row: not needs_review(row[4].split(";")))  # for review first, stable
 
-        _write_csv(out / "grades.csv", GRADES_HEADER, grade_rows)
-        _write_csv(out / "learners.csv", LEARNERS_HEADER, learner_rows)
+        _write_csv(out / "grades.csv", GRADE_COLUMNS, grade_rows)
+        _write_csv(out / "learners.csv", LEARNER_COLUMNS, learner_rows)
         write_reports(grade_rows, learner_rows, out, assignments=[assignment])
         if (work / "autograded").exists():
             shutil.rmtree(out / "autograded", ignore_errors=True)

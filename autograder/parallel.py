@@ -21,9 +21,12 @@ from . import ROOT
 from .release import nbgrader_env
 
 
-def nbgrader_argv(args: list[str], work: Path, release: Path | None = None) -> list[str]:
+def nbgrader_argv(args: list[str], work: Path, release: Path | None = None, source: Path | None = None) -> list[str]:
+    """nbgrader's command line for a private working folder. The source notebooks are the run's
+    instrumented copies in work/source (autograder/proof.py), never solutions/ itself."""
     return [sys.executable, "-m", "nbgrader", *args,
             f"--CourseDirectory.db_url=sqlite:///{work / 'gradebook.db'}",
+            f"--CourseDirectory.source_directory={source or work / 'source'}",
             f"--CourseDirectory.release_directory={release or work / 'release'}",
             f"--CourseDirectory.submitted_directory={work / 'submitted'}",
             f"--CourseDirectory.autograded_directory={work / 'autograded'}"]
@@ -49,7 +52,8 @@ def autograde_in_shards(work: Path, assignment: str, students: list[str], jobs: 
         extra_env, extra_args = shard_setup(shard)
         env = {**nbgrader_env(), "OMP_NUM_THREADS": threads, **extra_env}
         log = (shard / "nbgrader.log").open("w")
-        argv = nbgrader_argv(["autograde", assignment, "--force", *extra_args], shard, release=work / "release")
+        argv = nbgrader_argv(["autograde", assignment, "--force", *extra_args], shard, release=work / "release",
+                             source=work / "source")
         running.append((shard, log, subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)))
     logs = []
     for shard, log, process in running:

@@ -23,12 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The columns of grades.csv and learners.csv (autograder/grade.py writes them).
-GRADE_COLUMNS = ("student_id", "assignment", "notebook", "grade_id", "score", "max_score")
-LEARNER_COLUMNS = ("student_id", "assignment", "score", "max_score", "flags")
-# Flags of a learner whose notebook never ran: their zeros say nothing about a test cell.
-NOT_GRADED_FLAGS = {"missing_notebook", "empty_file", "invalid_json", "invalid_notebook",
-                    "wrong_notebook_name", "grading_error"}
+from .flags import GRADE_COLUMNS, LEARNER_COLUMNS, NOT_GRADED, needs_review
+
 SUMMARY_COLUMNS = ["assignment", "learners", "flagged", "max_score", "mean", "median", "min", "max"]
 CELL_COLUMNS = ["assignment", "notebook", "grade_id", "max_score", "learners", "full_marks", "pass_rate"]
 
@@ -82,7 +78,7 @@ def summarize(grade_rows, learner_rows, assignments: Sequence[str] = ()) -> list
         summary.max_score = float(row["max_score"])
         flags = _flags(row)
         summary.flagged += bool(flags)
-        if flags & NOT_GRADED_FLAGS:
+        if flags & NOT_GRADED:
             not_graded.add((row["student_id"], row["assignment"]))
 
     cells: dict[tuple[str, str, str], CellRate] = {}  # insertion order = notebook order
@@ -115,7 +111,13 @@ def cell_table(summaries: list[AssignmentSummary]) -> list[list[str]]:
              _fmt(c.pass_rate, 3)] for s in summaries for c in s.cells]
 
 
-def markdown(summaries: list[AssignmentSummary]) -> str:
+def flagged_learners(learner_rows) -> list[dict]:
+    """Learners with any flag: those a person must review (integrity flags) first."""
+    rows = [r for r in _as_dicts(learner_rows, LEARNER_COLUMNS) if _flags(r)]
+    return sorted(rows, key=lambda r: not needs_review(_flags(r)))
+
+
+def markdown(summaries: list[AssignmentSummary], learner_rows=()) -> str:
     if not summaries:
         return "# Class report\n\nNo learners were graded.\n"
     lines = ["# Class report", "", "| " + " | ".join(SUMMARY_COLUMNS) + " |",
@@ -123,6 +125,14 @@ def markdown(summaries: list[AssignmentSummary]) -> str:
     lines += ["| " + " | ".join(row) + " |" for row in summary_table(summaries)]
     lines += ["", "A learner is flagged when learners.csv names any problem (missing notebook, "
               "tampering, timeout...)."]
+    flagged = flagged_learners(learner_rows)
+    if flagged:
+        lines += ["", "## Flagged learners, those to review first", "",
+                  "| learner | assignment | score | flags | review |", "| --- | --- | --- | --- | --- |"]
+        lines += [f"| {r['student_id']} | {r['assignment']} | {r['score']} / {r['max_score']} | "
+                  f"{', '.join(sorted(_flags(r)))} | {'yes' if needs_review(_flags(r)) else ''} |" for r in flagged]
+        lines += ["", "Review: open the learner's notebook in `autograded/` and the lines their feedback names; "
+                  "the flags are explained on the instructors' page."]
     for s in summaries:
         lines += ["", f"## {s.assignment}: test cells, most failed first", ""]
         if not s.cells:
@@ -177,7 +187,7 @@ def write_reports(grade_rows, learner_rows, out: Path, assignments: Sequence[str
     written = [out / "summary.csv", out / "cell_pass_rates.csv", out / "summary.md"]
     _write_csv(written[0], SUMMARY_COLUMNS, summary_table(summaries))
     _write_csv(written[1], CELL_COLUMNS, cell_table(summaries))
-    written[2].write_text(markdown(summaries))
+    written[2].write_text(markdown(summaries, learner_rows))
     for summary in summaries:
         path = out / f"scores_{summary.assignment}.png"
         histogram(summary, path)

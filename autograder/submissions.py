@@ -12,11 +12,17 @@ from pathlib import Path
 
 import nbformat
 
+from .flags import FLAGS
+
 
 @dataclass
 class Problem:
     flag: str  # short machine-readable name, goes into learners.csv
     message: str  # one sentence for the learner's feedback
+
+    def __post_init__(self):
+        if self.flag not in FLAGS:  # every flag is defined once, in flags.py
+            raise ValueError(f"flag {self.flag!r} is not in autograder/flags.py")
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from .flags import sentence
 from .nbtools import grade_id
 from .submissions import Problem
 
@@ -39,11 +40,9 @@ def inspect_and_repair(submitted, released) -> list[Problem]:
             cell.metadata.pop("nbgrader", None)  # an ordinary cell now: runs, never scored
         seen.add(gid)
     if duplicates:
-        problems.append(Problem("duplicate_grade_ids", f"cells were duplicated with their grading ids "
-                                f"({', '.join(duplicates)}); only the first copy of each was graded"))
+        problems.append(Problem("duplicate_grade_ids", f"{sentence('duplicate_grade_ids')} ({', '.join(duplicates)})"))
     if unknown:
-        problems.append(Problem("unknown_grade_ids", f"cells carry grading ids this assignment does not have "
-                                f"({', '.join(unknown)}); they ran but were not graded"))
+        problems.append(Problem("unknown_grade_ids", f"{sentence('unknown_grade_ids')} ({', '.join(unknown)})"))
 
     theirs = {grade_id(c): c for c in submitted.cells if grade_id(c)}
     edited = [g for g, c in original.items() if _nbgrader(c).get("locked") and g in theirs
@@ -52,17 +51,15 @@ def inspect_and_repair(submitted, released) -> list[Problem]:
     # unanswered question is not tampering: a deleted answer cell just scores nothing
     if edited or deleted:
         parts = ([f"edited: {', '.join(edited)}"] if edited else []) + ([f"deleted: {', '.join(deleted)}"] if deleted else [])
-        problems.append(Problem("tampered", f"locked or graded cells were changed ({'; '.join(parts)}); "
-                                "they were graded as released"))
+        problems.append(Problem("tampered", f"{sentence('tampered')} ({'; '.join(parts)})"))
     changed = [g for g, c in original.items() if g in theirs and (
         theirs[g].cell_type != c.cell_type
         or any(_nbgrader(theirs[g]).get(k) != _nbgrader(c).get(k) for k in GRADED_KEYS))]
     if changed:
-        problems.append(Problem("tampered_metadata", f"points, cell types or grading settings were changed "
-                                f"({', '.join(changed)}); the released ones were used"))
+        problems.append(Problem("tampered_metadata", f"{sentence('tampered_metadata')} ({', '.join(changed)})"))
     patched = [grade_id(c) or f"cell {i + 1}" for i, c in enumerate(submitted.cells)
                if c.cell_type == "code" and not _nbgrader(c).get("locked") and PATCHING.search(c.source)]
     if patched:
-        problems.append(Problem("tampered_comparisons", f"code assigns to the comparison functions the tests use "
-                                f"({', '.join(patched)}); comparison functions were replaced"))
+        problems.append(Problem("tampered_comparisons", f"{sentence('tampered_comparisons')} (code assigns to them "
+                                f"in {', '.join(patched)})"))
     return problems

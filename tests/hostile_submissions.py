@@ -86,3 +86,81 @@ TAMPERED = {
     "unknown_grade_id": dict(edit=_unknown_id, flag="unknown_grade_ids", words="not graded"),
     "delete_test": dict(edit=_delete_test, flag="tampered", words="deleted"),
 }
+
+
+# Attacks on the grader itself from inside the kernel (learner code runs before the tests, in the
+# same kernel). Each is one extra cell after the first answer, graded twice: on a blank notebook,
+# where it must not reach full marks without a flag, and on a correct one, whose feedback must
+# hold no line of the hidden tests. `flags`: what the blank one must carry at least.
+_IP = 'getattr(__import__("IPy" + "thon"), "get_" + "ipython")()'  # get_ipython, spelt at run time
+_CORRECT_PAIRS = "    ids = list(tokens)\n    return [(ids[:k], ids[k]) for k in range(1, len(ids))]\n"
+ATTACKS = {
+    "input_transformer": dict(
+        code="get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])",
+        flags={"test_not_run", "suspicious_code"}),
+    "input_transformer_obfuscated": dict(
+        code=f"shell = {_IP}\ngetattr(shell, 'input_' + 'transformers_cleanup').append(lambda lines: ['pass\\n'])",
+        flags={"test_not_run", "suspicious_code"}),
+    "ast_transformer": dict(
+        code=("import ast\nclass Nothing(ast.NodeTransformer):\n    def visit_Module(self, node):\n"
+              "        node.body = [ast.Pass()]\n        return node\nget_ipython().ast_transformers.append(Nothing())"),
+        flags={"test_not_run", "suspicious_code"}),
+    "ast_transformer_obfuscated": dict(
+        code=("import ast\nclass Nothing(ast.NodeTransformer):\n    def visit_Module(self, node):\n"
+              "        node.body = [ast.Pass()]\n        return node\n"
+              f"getattr({_IP}, 'ast_' + 'transformers').append(Nothing())"),
+        flags={"test_not_run", "suspicious_code"}),
+    "post_run_cell_echo": dict(
+        code=("get_ipython().events.register('post_run_cell', lambda result: print('[feedback] ' + "
+              "result.info.raw_cell.replace('\\n', '\\n[feedback] ')))"),
+        flags={"hooked", "suspicious_code"}),
+    "post_run_cell_echo_obfuscated": dict(
+        code=(f"getattr({_IP}.events, 'reg' + 'ister')('post_run_cell', lambda result: print('[feedback] ' + "
+              "result.info.raw_cell.replace('\\n', '\\n[feedback] ')))"),
+        flags={"hooked", "suspicious_code"}),
+    "frame_raised": dict(
+        code=("import sys, linecache\ndef make_ar_examples(tokens):\n    caller = sys._getframe(1)\n"
+              "    raise ValueError(''.join(linecache.getlines(caller.f_code.co_filename)))"),
+        flags={"unexpected_message", "suspicious_code"}),
+    "frame_raised_obfuscated": dict(
+        code=("import sys\ndef make_ar_examples(tokens):\n    caller = getattr(sys, '_get' + 'frame')(1)\n"
+              "    lines = __import__('line' + 'cache').getlines(caller.f_code.co_filename)\n"
+              "    raise ValueError(''.join(lines))"),
+        flags={"unexpected_message", "suspicious_code"}),
+    "frame_printed": dict(
+        code=("import sys, linecache\ndef make_ar_examples(tokens):\n    caller = sys._getframe(1)\n"
+              "    for line in linecache.getlines(caller.f_code.co_filename):\n"
+              "        print('[feedback] ' + line.rstrip())\n" + _CORRECT_PAIRS),
+        flags={"unexpected_message", "suspicious_code"}),
+    "frame_printed_obfuscated": dict(
+        code=("import sys\ndef make_ar_examples(tokens):\n    caller = getattr(sys, '_get' + 'frame')(1)\n"
+              "    for line in __import__('line' + 'cache').getlines(caller.f_code.co_filename):\n"
+              "        print('[feedback] ' + line.rstrip())\n" + _CORRECT_PAIRS),
+        flags={"unexpected_message", "suspicious_code"}),
+    "trace_hook": dict(
+        code="import sys\ndef tracer(frame, event, arg):\n    return None\nsys.settrace(tracer)",
+        flags={"hooked", "suspicious_code"}),
+    "trace_hook_obfuscated": dict(
+        code="import sys\ndef tracer(frame, event, arg):\n    return None\ngetattr(sys, 'set' + 'trace')(tracer)",
+        flags={"hooked", "suspicious_code"}),
+}
+
+# The quiz: a profile hook reads `key` inside the hidden `_quiz_grade` and writes it into the
+# answer variable; every answer is "A". Graded in tests/test_quiz.py's one grading call.
+_SPY = ("import sys\ndef spy(frame, event, arg):\n    if event == 'call' and frame.f_code.co_name == '_quiz_grade':\n"
+        "        frame.f_globals[frame.f_locals['name']] = frame.f_locals['key']\n")
+QUIZ_ATTACKS = {
+    "profile_hook": dict(code=_SPY + "sys.setprofile(spy)", flags={"hooked", "suspicious_code"}),
+    "profile_hook_obfuscated": dict(code=_SPY + "getattr(sys, 'set' + 'profile')(spy)",
+                                    flags={"hooked", "suspicious_code"}),
+}
+
+# Ordinary code that must cost nothing and raise no flag (inserted after the first answer).
+ORDINARY = {
+    "underscore_helpers": "_batches = []\n_loss = 0.0\n_gen = None\n_tok = None\n_wrong = 0\n_result = 'mine'",
+    "star_import_numpy": "from numpy import *",
+    "star_import_torch": "from torch import *",
+    "inspect_for_a_docstring": "import inspect\nprint(inspect.getdoc(make_ar_examples))",
+    "print_a_tensor": "import torch\nprint(torch.arange(12).reshape(3, 4))",
+    "own_getattr": "import torch\nfor name in ('float32', 'long'):\n    print(getattr(torch, name))",
+}

@@ -136,10 +136,10 @@ def test_every_command_on_the_instructors_page_exists(site, root):
 
 
 def test_instructors_page_documents_the_grading_outputs_as_written(site, root):
-    from autograder.grade import GRADES_HEADER, LEARNERS_HEADER
+    from autograder.flags import GRADE_COLUMNS, LEARNER_COLUMNS
 
     code = set(code_snippets(site))
-    for column in GRADES_HEADER + LEARNERS_HEADER:
+    for column in GRADE_COLUMNS + LEARNER_COLUMNS:
         assert column in code, f"the column {column} of the grading output is not documented"
     flags_table = re.search(r"<th[^>]*>\s*(?:<p>)?flag(?:</p>)?\s*</th>.*?</table>", page(site, "instructors"), re.S)
     assert flags_table, "the table of learners.csv flags is missing"

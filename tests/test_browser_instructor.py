@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 from browser import ROOT, answered_notebook, browser_context, jupyter_env, jupyter_lab, require_browser, serve_folder
+from leaks import leaks_in
 
 pytestmark = pytest.mark.slow
 
@@ -85,6 +86,7 @@ class Grading:
             self.process.wait(timeout=600)
         log = (self.home / "grade.log").read_text()
         assert self.process.returncode == 0, f"grading failed ({self.process.returncode}):\n{log[-4000:]}"
+        assert not leaks_in(self.out), f"feedback shows withheld lines: {leaks_in(self.out)}"
         return self.out
 
 

@@ -58,6 +58,7 @@ import pytest
 from autograder.nbtools import filled, solution_sources
 from autograder.release import nbgrader_env
 from autograder.submissions import inspect, students
+from leaks import run_grading
 
 pytestmark = pytest.mark.slow
 ASSIGNMENT = "ex1_lm_dataset"
@@ -144,8 +145,7 @@ def test_exchange_release_fetch_submit_collect_then_grade(root, course, tmp_path
 
     # The collected folder is what the grading command reads.
     out = tmp_path / "reports"
-    result = subprocess.run([sys.executable, "-m", "autograder.grade", ASSIGNMENT, "--submitted", str(submitted),
-                             "--out", str(out)], cwd=root, capture_output=True, text=True)
+    result = run_grading([ASSIGNMENT, "--submitted", str(submitted), "--out", str(out)])
     assert result.returncode == 0, result.stderr[-3000:]
     with (out / "learners.csv").open() as f:
         rows = {r["student_id"]: r for r in csv.DictReader(f)}

@@ -15,6 +15,7 @@ import nbformat
 import pytest
 
 from autograder.nbtools import filled, marked_lines, solution_sources
+from leaks import run_grading
 
 pytestmark = pytest.mark.slow
 # tests/ex1_variants.py holds the wrong solutions of solutions/ex1_*/ (ex1_lm_dataset), and so on.
@@ -69,8 +70,7 @@ def graded(root, paths, exercise, variants, tmp_path_factory):
     submit("broken_json", raw=good_json[: len(good_json) // 2])  # truncated upload
     submit("broken_renamed", filled(paths["release"], reference), name=f"{ASSIGNMENT} (1)")
     submit("broken_missing")
-    result = subprocess.run([sys.executable, "-m", "autograder.grade", ASSIGNMENT, "--submitted",
-                             str(submitted), "--out", str(out)], cwd=root, capture_output=True, text=True)
+    result = run_grading([ASSIGNMENT, "--submitted", str(submitted), "--out", str(out)])
     return result, out, ASSIGNMENT
 
 
@@ -136,6 +136,15 @@ def test_broken_submission_scores_zero_with_flag_and_message(graded):
 def test_clean_submissions_have_no_flags(graded):
     learners = {r["student_id"]: r["flags"] for r in rows(graded[1], "learners.csv")}
     assert learners["reference"] == "" and learners["blank"] == ""
+
+
+def test_honest_wrong_answers_raise_no_integrity_flag(graded, variants):
+    """A wrong answer is no attack: no flag that asks a person to review (a message the tests do
+    not contain, a test that did not run, a hook, suspicious code)."""
+    from autograder.flags import needs_review
+    flagged = {r["student_id"]: r["flags"] for r in rows(graded[1], "learners.csv")
+               if r["student_id"].startswith("wrong_") and needs_review(r["flags"].split(";"))}
+    assert not flagged, f"honest wrong answers flagged for review: {flagged}"
 
 
 def test_feedback_names_the_failed_rule(graded, variants):

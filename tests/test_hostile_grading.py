@@ -6,14 +6,14 @@ import csv
 import hashlib
 import os
 import subprocess
-import sys
 
 import nbformat
 import pytest
-from hostile_submissions import HOSTILE, TAMPERED
+from hostile_submissions import ATTACKS, HOSTILE, ORDINARY, TAMPERED
 
 from autograder.nbtools import filled, grade_id, solution_sources
 from autograder.sandbox import why_unavailable
+from leaks import leaks_in, run_grading
 
 pytestmark = pytest.mark.slow
 CLEAN = ["clean_first", "clean_last"]  # sorted before and after every hostile learner
@@ -53,14 +53,17 @@ def graded(sandbox, root, tmp_path_factory):
     for name, tamper in TAMPERED.items():
         learners[f"tampered_{name}"] = nb = filled(release, reference)
         tamper["edit"](nb)
+    for name, attack in ATTACKS.items():
+        learners[f"attack_{name}_blank"] = with_extra_cell(release, {}, attack["code"])
+        learners[f"attack_{name}_correct"] = with_extra_cell(release, reference, attack["code"])
+    learners.update({f"ordinary_{name}": with_extra_cell(release, reference, code) for name, code in ORDINARY.items()})
     for student, nb in learners.items():
         (submitted / student / "ex1_lm_dataset").mkdir(parents=True)
         nbformat.write(nb, submitted / student / "ex1_lm_dataset" / "ex1_lm_dataset.ipynb")
     guarded = [root / "solutions", root / "autograder", root / "course_support"]
     before = checksum(guarded)
-    result = subprocess.run([sys.executable, "-m", "autograder.grade", "ex1_lm_dataset", "--submitted", str(submitted),
-                             "--out", str(out), "--cell-timeout", "10", "--notebook-timeout", "60", "--memory-gb", "4"],
-                            cwd=root, capture_output=True, text=True, timeout=900)
+    result = run_grading(["ex1_lm_dataset", "--submitted", str(submitted), "--out", str(out), "--cell-timeout", "10",
+                          "--notebook-timeout", "60", "--memory-gb", "4"], timeout=900)
     return result, out, before, checksum(guarded), guarded
 
 
@@ -74,7 +77,9 @@ def test_the_run_finishes_and_grades_everyone_once(graded):
     assert result.returncode == 0, result.stderr[-3000:]
     with (out / "learners.csv").open() as f:
         students = [r["student_id"] for r in csv.DictReader(f)]
-    assert sorted(students) == sorted(CLEAN + [f"hostile_{n}" for n in HOSTILE] + [f"tampered_{n}" for n in TAMPERED])
+    assert sorted(students) == sorted(CLEAN + [f"hostile_{n}" for n in HOSTILE] + [f"tampered_{n}" for n in TAMPERED]
+                                      + [f"attack_{n}_{k}" for n in ATTACKS for k in ("blank", "correct")]
+                                      + [f"ordinary_{n}" for n in ORDINARY])
 
 
 def test_clean_learners_are_untouched_by_their_neighbours(graded):
@@ -114,3 +119,39 @@ def test_nothing_outside_the_sandbox_changed_and_nothing_survived(graded, root):
     leftovers = subprocess.run(["ps", "-eo", "user,args"], capture_output=True, text=True).stdout
     survivors = [line for line in leftovers.splitlines() if "time.sleep(120)" in line or "time.sleep(600)" in line]
     assert not survivors, f"learner processes outlived grading: {survivors}"
+
+
+@pytest.mark.parametrize("name", sorted(ATTACKS))
+def test_an_attack_on_the_grader_never_scores_unearned_marks_unflagged(graded, name):
+    _, out, *_ = graded
+    rows = learners_csv(out)
+    for kind in ("blank", "correct"):
+        row = rows[f"attack_{name}_{kind}"]
+        flags = set(row["flags"].split(";")) - {""}
+        feedback = (out / "feedback" / f"attack_{name}_{kind}" / "ex1_lm_dataset.md").read_text()
+        assert ATTACKS[name]["flags"] <= flags, f"{name} on a {kind} notebook: flags {sorted(flags)}\n{feedback}"
+    assert float(rows[f"attack_{name}_blank"]["score"]) < float(rows[f"attack_{name}_blank"]["max_score"])
+
+
+def test_no_attack_gets_a_hidden_line_into_its_feedback(graded):
+    _, out, *_ = graded
+    leaks = {name: lines for name, lines in leaks_in(out).items() if name.startswith("attack_")}
+    assert not leaks, leaks
+
+
+def test_flagged_learners_are_listed_first_for_review(graded):
+    from autograder.flags import needs_review
+    _, out, *_ = graded
+    with (out / "learners.csv").open() as f:
+        review = [needs_review(r["flags"].split(";")) for r in csv.DictReader(f)]
+    assert any(review) and review == sorted(review, reverse=True), "learners to review must come first"
+    summary = (out / "summary.md").read_text()
+    assert "to review first" in summary and "attack_input_transformer_blank" in summary
+
+
+@pytest.mark.parametrize("name", sorted(ORDINARY))
+def test_ordinary_learner_code_keeps_full_marks_and_raises_no_flag(graded, name):
+    _, out, *_ = graded
+    row = learners_csv(out)[f"ordinary_{name}"]
+    feedback = (out / "feedback" / f"ordinary_{name}" / "ex1_lm_dataset.md").read_text()
+    assert (row["score"], row["flags"]) == (row["max_score"], ""), f"{name}: {row}\n{feedback}"

@@ -10,13 +10,13 @@ ONE call of the grading command."""
 import ast
 import csv
 import re
-import subprocess
-import sys
 from collections import Counter
 
 import nbformat
 import pytest
 from autograder.nbtools import MARKER, filled, grade_id, marked_lines, solution_sources
+from hostile_submissions import QUIZ_ATTACKS
+from leaks import run_grading
 
 pytestmark = pytest.mark.slow
 ASSIGNMENT = "quiz"
@@ -112,8 +112,14 @@ def graded(root, paths, learners, tmp_path_factory):
         target = submitted / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         target.parent.mkdir(parents=True)
         nbformat.write(nb, target)
-    result = subprocess.run([sys.executable, "-m", "autograder.grade", ASSIGNMENT, "--submitted", str(submitted),
-                             "--out", str(out)], cwd=root, capture_output=True, text=True)
+    for name, attack in QUIZ_ATTACKS.items():  # every answer "A", and a hook that would read the key
+        nb = filled(paths["release"], answers(learners["all_A"]))
+        first = next(i for i, c in enumerate(nb.cells) if (grade_id(c) or "").startswith("answer_"))
+        nb.cells.insert(first + 1, nbformat.v4.new_code_cell(attack["code"]))
+        target = submitted / f"attack_{name}" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        target.parent.mkdir(parents=True)
+        nbformat.write(nb, target)
+    result = run_grading([ASSIGNMENT, "--submitted", str(submitted), "--out", str(out)])
     assert result.returncode == 0, result.stderr[-3000:]
     return out
 
@@ -230,11 +236,11 @@ def test_released_notebook_runs_unanswered_without_error(paths, tmp_path, monkey
 # --- graded through the grading command ----------------------------------------------------
 
 def test_every_learner_is_graded_on_every_question(graded, learners, key):
-    table = scores(graded)
+    table = {student: cells for student, cells in scores(graded).items() if not student.startswith("attack_")}
     assert set(table) == set(learners)
     assert all(set(cells) == set(key) for cells in table.values())
     with (graded / "learners.csv").open() as f:
-        flags = {r["student_id"]: r["flags"] for r in csv.DictReader(f)}
+        flags = {r["student_id"]: r["flags"] for r in csv.DictReader(f) if not r["student_id"].startswith("attack_")}
     assert not any(flags.values()), f"unexpected flags: {flags}"
 
 
@@ -307,3 +313,13 @@ def test_feedback_never_shows_a_hidden_test_line(graded, paths):
         text = feedback.read_text()
         leaks = [line for line in hidden if line in text]
         assert not leaks, f"{feedback.parent.name}'s feedback shows hidden test lines: {leaks[:3]}"
+
+
+@pytest.mark.parametrize("name", sorted(QUIZ_ATTACKS))
+def test_a_hook_that_reads_the_key_scores_nothing_and_is_flagged(graded, name, key):
+    with (graded / "learners.csv").open() as f:
+        row = next(r for r in csv.DictReader(f) if r["student_id"] == f"attack_{name}")
+    flags = set(row["flags"].split(";"))
+    assert QUIZ_ATTACKS[name]["flags"] <= flags, f"{name}: flags {sorted(flags)}"
+    honest_all_a = sum(1 for q in key if key[q] == "A")
+    assert float(row["score"]) <= honest_all_a, f"{name} scored {row['score']}, more than answering A everywhere"

@@ -10,6 +10,7 @@ import pytest
 
 from autograder import ROOT
 from autograder.sandbox import LEARNER_UID, Limits, why_unavailable, write_kernel_spec
+from leaks import run_grading
 
 PROBE = r"""
 import json, os, resource, socket
@@ -125,9 +126,8 @@ def test_unsafe_grading_runs_and_is_recorded(tmp_path):
     (tmp_path / "sub" / "ann" / "ex1_lm_dataset").mkdir(parents=True)
     nbformat.write(filled(release, answers), tmp_path / "sub" / "ann" / "ex1_lm_dataset" / "ex1_lm_dataset.ipynb")
     venv_only = {**os.environ, "PATH": os.path.dirname(sys.executable)}
-    result = subprocess.run([sys.executable, "-m", "autograder.grade", "ex1_lm_dataset", "--unsafe", "--submitted",
-                             str(tmp_path / "sub"), "--out", str(tmp_path / "out")],
-                            cwd=ROOT, env=venv_only, capture_output=True, text=True)
+    result = run_grading(["ex1_lm_dataset", "--unsafe", "--submitted", str(tmp_path / "sub"), "--out",
+                          str(tmp_path / "out")], env=venv_only)
     assert result.returncode == 0, result.stderr[-2000:]
     with (tmp_path / "out" / "learners.csv").open() as f:
         (row,) = list(csv.DictReader(f))
