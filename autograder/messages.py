@@ -6,8 +6,9 @@ grader rebuilds itself:
 
 - an assertion message must match a message template that the source notebook holds (a string
   or f-string literal of its locked cells, or of the guard in course_support/integrity.py); the
-  grader rebuilds it from the template, with each placeholder's value cut to PLACEHOLDER_CHARS
-  characters unless the value is itself a literal of the notebook;
+  grader rebuilds it from the template; a placeholder's value may not quote the withheld text
+  (beyond the notebook's own literals, such as a chapter's title) and is cut to
+  PLACEHOLDER_CHARS characters unless it is made of those literals;
 - another exception (a TypeError in the learner's own code, say) keeps its type and the first
   line of its message when that line shares no WINDOW characters with what the release does not
   show (the hidden tests and the reference answers);
@@ -93,6 +94,7 @@ class NotebookTexts:
     constants: set[str] = field(default_factory=set)
     withheld_lines: set[str] = field(default_factory=set)  # source lines the release does not show
     windows: set[str] = field(default_factory=set)  # every WINDOW-character slice of those lines
+    _long_constants: list[str] | None = None
 
     @classmethod
     def load(cls, source_nb: Path, release_nb: Path) -> NotebookTexts:
@@ -119,6 +121,15 @@ class NotebookTexts:
             texts.windows.update(line[i:i + WINDOW] for i in range(max(1, len(line) - WINDOW + 1)))
         return texts
 
+    def _without_constants(self, value: str) -> str:
+        """`value` less every longer literal of the source (a title, an explanation) it holds."""
+        if self._long_constants is None:
+            self._long_constants = sorted((c for c in self.constants if len(c) >= 8), key=len, reverse=True)
+        for constant in self._long_constants:
+            if constant in value:
+                value = value.replace(constant, "")
+        return value
+
     def leaks(self, text: str) -> bool:
         """Whether `text` shares WINDOW characters with the hidden tests or reference answers."""
         text = _normal(text)
@@ -138,13 +149,12 @@ class NotebookTexts:
                     out.append(part)
                     continue
                 value = next(values)
-                if value in self.constants:
-                    out.append(value)
-                elif self.leaks(value):
+                rest = self._without_constants(value)  # what the source's own texts do not explain
+                if self.leaks(rest):
                     break  # a placeholder that quotes the hidden tests: try the next template
-                else:
-                    value = " ".join(value.split("\n"))
-                    out.append(value if len(value) <= PLACEHOLDER_CHARS else value[:PLACEHOLDER_CHARS] + "…")
+                value = " ".join(value.split("\n"))
+                whole = len(rest) <= 12 or len(value) <= PLACEHOLDER_CHARS  # e.g. a chapter's title
+                out.append(value if whole else value[:PLACEHOLDER_CHARS] + "…")
             else:
                 return "".join(out)
         return None
@@ -164,7 +174,7 @@ class NotebookTexts:
                              "to run, or is a name misspelt?)")
         rebuilt = self._rebuild(evalue, self.templates)
         if rebuilt is not None:
-            return Judgement(rebuilt if ename == "AssertionError" else f"{ename}: {rebuilt}")
+            return Judgement(f"{ename}: {rebuilt}")
         if ename == "AssertionError":
             if not evalue:
                 return Judgement("AssertionError (an assertion without a message failed)")

@@ -35,7 +35,7 @@ STAR_IMPORTED_FROM = ("numpy", "torch", "math")  # modules whose functions a sta
 # Modules whose own callbacks and import finders appear while a notebook runs (plots, widgets).
 LIBRARIES = ("IPython", "ipykernel", "matplotlib", "matplotlib_inline", "ipywidgets", "comm", "traitlets",
              "torch", "numpy", "tqdm", "_distutils_hack", "setuptools", "importlib", "six", "pkg_resources",
-             "jupyter_client", "tokenizers", "PIL", "zmq", "debugpy", "_frozen_importlib")
+             "jupyter_client", "tokenizers", "PIL", "zmq", "debugpy", "_frozen_importlib", "google")
 PROOF_MIME = "application/x-course-proof"
 
 # The guard's messages (the grader shows them to the learner; autograder/flags.py matches them).
@@ -61,15 +61,20 @@ def _library(obj) -> bool:
     return module.split(".")[0] in LIBRARIES
 
 
+def _own(hook):
+    """The hook itself, or a stand-in when it is a library's (or none)."""
+    return hook if hook is not None and not _library(hook) else "none or a library's"
+
+
 def _hooks() -> dict[str, object]:
     """Everything that can change how a cell runs, as comparable values."""
-    found = {"sys.gettrace()": sys.gettrace(), "sys.getprofile()": sys.getprofile(),
-             "threading trace hook": getattr(threading, "_trace_hook", None),
-             "threading profile hook": getattr(threading, "_profile_hook", None),
+    # A library's own hook is no attack: IPython swaps its display and exception hooks around each
+    # cell, and a debugger in JupyterLab sets a trace function.
+    found = {"sys.gettrace()": _own(sys.gettrace()), "sys.getprofile()": _own(sys.getprofile()),
+             "threading trace hook": _own(getattr(threading, "_trace_hook", None)),
+             "threading profile hook": _own(getattr(threading, "_profile_hook", None)),
              "builtins.__import__": builtins.__import__,
-             # IPython swaps its own display and exception hooks in and out around each cell
-             "sys.displayhook": "a library's" if _library(sys.displayhook) else sys.displayhook,
-             "sys.excepthook": "a library's" if _library(sys.excepthook) else sys.excepthook,
+             "sys.displayhook": _own(sys.displayhook), "sys.excepthook": _own(sys.excepthook),
              "sys.meta_path": tuple(f for f in sys.meta_path if not _library(f))}
     try:
         from IPython import get_ipython

@@ -9,12 +9,14 @@ seconds per notebook; the target is 30 learners, every assignment, in at most 30
 2 cores. Not a test: timings vary with the machine.
 """
 import argparse
+import csv
 import importlib
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import nbformat
@@ -59,6 +61,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=30)
     parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--out", type=Path, default=None, help="keep the reports here (default: thrown away)")
     args = parser.parse_args()
     assignments = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
     class_kinds = kinds(args.learners)
@@ -76,17 +79,33 @@ def main() -> int:
                     nbformat.write(notebook_for(kind, i, release, reference, wrong), target)
                     notebooks += 1
         started = time.perf_counter()
+        reports = args.out or Path(tmp) / "reports"
         subprocess.run([sys.executable, "-m", "autograder.grade", "--all", "--submitted", str(submitted),
-                        "--out", str(Path(tmp) / "reports"), *(["--jobs", str(args.jobs)] if args.jobs else [])],
+                        "--out", str(reports), *(["--jobs", str(args.jobs)] if args.jobs else [])],
                        check=True, stdout=subprocess.DEVNULL)
         seconds = time.perf_counter() - started
+        flags = flags_by_kind(reports)
     counts = {k: class_kinds.count(k) for k in dict.fromkeys(class_kinds)}
     print(f"{args.learners} learners {counts}, {len(assignments)} assignments, {notebooks} notebooks, "
           f"{os.cpu_count()} CPU(s), jobs {args.jobs or os.cpu_count()}")
     print(f"  wall time:          {seconds / 60:.1f} min  (target: 30 min for 30 learners on 2 cores)")
     print(f"  learners per minute: {args.learners / (seconds / 60):.2f}")
     print(f"  seconds per notebook: {seconds / notebooks:.1f}")
+    print("  flags by kind of learner (correct and partly wrong learners should have none):")
+    for kind in dict.fromkeys(class_kinds):
+        print(f"    {kind:8} {dict(sorted(flags[kind].items())) or 'none'}")
     return 0
+
+
+def flags_by_kind(reports: Path) -> dict[str, Counter]:
+    """kind of learner -> how many of their notebooks carried each flag."""
+    found: dict[str, Counter] = defaultdict(Counter)
+    for path in reports.glob("*/learners.csv"):
+        with path.open() as f:
+            for row in csv.DictReader(f):
+                kind = row["student_id"].rstrip("0123456789")
+                found[kind].update(flag for flag in row["flags"].split(";") if flag)
+    return found
 
 
 if __name__ == "__main__":

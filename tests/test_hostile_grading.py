@@ -155,3 +155,15 @@ def test_ordinary_learner_code_keeps_full_marks_and_raises_no_flag(graded, name)
     row = learners_csv(out)[f"ordinary_{name}"]
     feedback = (out / "feedback" / f"ordinary_{name}" / "ex1_lm_dataset.md").read_text()
     assert (row["score"], row["flags"]) == (row["max_score"], ""), f"{name}: {row}\n{feedback}"
+
+
+def test_the_gradebook_agrees_that_a_test_that_did_not_run_scores_nothing(graded):
+    """nbgrader counted the skipped cells as passed; the grader's override (a manual score of 0)
+    is in the run's gradebook, so the formgrader and nbgrader's exports agree with grades.csv."""
+    from nbgrader.api import Gradebook
+    _, out, *_ = graded
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
+        submission = gb.find_submission("ex1_lm_dataset", "attack_input_transformer_correct")
+        grades = {g.name: (g.auto_score, g.score) for nb in submission.notebooks for g in nb.grades}
+    assert grades and all(score == 0 for _, score in grades.values()), grades
+    assert any(auto for auto, _ in grades.values()), "nbgrader itself should have counted the skipped cells"
