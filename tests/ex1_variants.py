@@ -9,6 +9,12 @@ exactly the listed test cells lose their points.
 # Each variant replaces the source of some answer cells (keyed by the answer cell's grade_id)
 # in the reference solution; `fails` is the exact set of test-cell grade_ids that must score 0
 # with that variant (every other test cell must keep full marks).
+from pathlib import Path
+
+from autograder.nbtools import solution_sources
+
+_REFERENCE = solution_sources(Path(__file__).resolve().parent.parent / "solutions" / "ex1_lm_dataset"
+                              / "ex1_lm_dataset.ipynb")
 
 # --- LanguageModelingDataset ------------------------------------------------------------
 
@@ -272,6 +278,69 @@ def sequence_log_prob(logits, tokens):
 '''.strip("\n")
 
 
+# --- mistakes that once kept full marks ------------------------------------------------------
+
+# The padding taken as everything after the first end-of-text id: an eos inside a text loses
+# the real targets after it.
+_LMD_PADDING_AFTER_FIRST_EOS = r'''
+class LanguageModelingDataset(Dataset):
+    """One padded next-token-prediction example per text."""
+
+    def __init__(self, texts, tokenizer, max_length=512):
+        if max_length < 2:
+            raise ValueError("max_length must be at least 2")
+        self.texts, self.tokenizer, self.max_length = list(texts), tokenizer, max_length
+
+    def __len__(self):
+        return len(self.texts)
+
+    def __getitem__(self, idx):
+        eos, pad = self.tokenizer.eos_token_id, self.tokenizer.pad_token_id
+        real = (list(self.tokenizer.encode(self.texts[idx])) + [eos])[: self.max_length]
+        padded = real + [pad] * (self.max_length - len(real))
+        input_ids = torch.tensor(padded[:-1], dtype=torch.long)
+        labels = torch.tensor(padded[1:], dtype=torch.long)
+        first_eos = padded.index(eos) if eos in padded else len(padded)  # "the text ends at its eos"
+        labels[first_eos:] = IGNORE_INDEX
+        return input_ids, labels
+'''.strip("\n")
+
+# Only a list is accepted, though the docstring allows a 1-D tensor.
+_PACKED_LIST_ONLY = _REFERENCE["answer_PackedLMDataset"].replace(
+    "        if block_size < 1:",
+    "        if not isinstance(token_ids, list):\n"
+    "            raise TypeError(\"token_ids must be a list of ints\")\n"
+    "        if block_size < 1:", 1)
+
+# A Python float: the value is right, but nothing can be back-propagated through it.
+_LOSS_FLOAT = r'''
+def ar_loss(logits, labels):
+    """The next-token loss."""
+    flat_logits = logits.reshape(-1, logits.size(-1))
+    return float(F.cross_entropy(flat_logits, labels.reshape(-1), ignore_index=IGNORE_INDEX))
+'''.strip("\n")
+
+# Only [B, T, V] logits: the demo's [T, V] logits fail to unpack.
+_LOSS_3D_ONLY = r'''
+def ar_loss(logits, labels):
+    """The next-token loss."""
+    batch, time, vocab = logits.shape
+    return F.cross_entropy(logits.view(batch * time, vocab), labels.view(batch * time), ignore_index=IGNORE_INDEX)
+'''.strip("\n")
+
+# Refuses sequences of fewer than 2 tokens instead of returning 0.0.
+_LOGPROB_RAISES_SHORT = r'''
+def sequence_log_prob(logits, tokens):
+    """The log-probability of a sequence under a causal model."""
+    n = len(tokens)
+    if n < 2:
+        raise ValueError("a sequence needs at least 2 tokens")
+    log_probs = torch.log_softmax(logits[: n - 1], dim=-1)
+    targets = torch.tensor(tokens[1:], dtype=torch.long)
+    return float(log_probs[torch.arange(n - 1), targets].sum())
+'''.strip("\n")
+
+
 VARIANTS = {
     "padding_in_labels": {
         "replace": {"answer_LanguageModelingDataset": _LMD_PADDING_IN_LABELS},
@@ -331,12 +400,33 @@ VARIANTS = {
         "replace": {"answer_sequence_log_prob": _LOGPROB_MISALIGNED},
         "fails": {"test_sequence_log_prob_value", "test_sequence_log_prob_extra_rows"},
     },
+    # Also wrong for an empty sequence (logits[1:] and arange(-1)): the value cell says so.
     "logprob_last_rows": {
         "replace": {"answer_sequence_log_prob": _LOGPROB_LAST_ROWS},
-        "fails": {"test_sequence_log_prob_extra_rows"},
+        "fails": {"test_sequence_log_prob_value", "test_sequence_log_prob_extra_rows"},
     },
     "logprob_tensor": {
         "replace": {"answer_sequence_log_prob": _LOGPROB_TENSOR},
+        "fails": {"test_sequence_log_prob_value"},
+    },
+    "padding_after_first_eos": {
+        "replace": {"answer_LanguageModelingDataset": _LMD_PADDING_AFTER_FIRST_EOS},
+        "fails": {"test_LanguageModelingDataset_padding"},
+    },
+    "packed_list_only": {
+        "replace": {"answer_PackedLMDataset": _PACKED_LIST_ONLY},
+        "fails": {"test_PackedLMDataset_len", "test_PackedLMDataset_blocks"},
+    },
+    "loss_float": {
+        "replace": {"answer_ar_loss": _LOSS_FLOAT},
+        "fails": {"test_ar_loss_value"},
+    },
+    "loss_3d_only": {
+        "replace": {"answer_ar_loss": _LOSS_3D_ONLY},
+        "fails": {"test_ar_loss_value"},
+    },
+    "logprob_raises_short": {
+        "replace": {"answer_sequence_log_prob": _LOGPROB_RAISES_SHORT},
         "fails": {"test_sequence_log_prob_value"},
     },
 }
