@@ -163,4 +163,7 @@ ORDINARY = {
     "inspect_for_a_docstring": "import inspect\nprint(inspect.getdoc(make_ar_examples))",
     "print_a_tensor": "import torch\nprint(torch.arange(12).reshape(3, 4))",
     "own_getattr": "import torch\nfor name in ('float32', 'long'):\n    print(getattr(torch, name))",
+    # nbgrader scores a test cell that wrote to stderr 0; a warning from correct code must not.
+    "warning_from_an_answer": ("import warnings\ndef make_ar_examples(tokens):\n"
+                               "    warnings.warn('a note from my own code')\n" + _CORRECT_PAIRS),
 }
