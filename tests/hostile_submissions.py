@@ -145,9 +145,9 @@ ATTACKS = {
         flags={"hooked", "suspicious_code"}),
 }
 
-# The quiz: a profile hook reads `key` inside the hidden `_quiz_grade` and writes it into the
+# The quiz: a profile hook reads `key` inside the hidden `_grading_quiz` and writes it into the
 # answer variable; every answer is "A". Graded in tests/test_quiz.py's one grading call.
-_SPY = ("import sys\ndef spy(frame, event, arg):\n    if event == 'call' and frame.f_code.co_name == '_quiz_grade':\n"
+_SPY = ("import sys\ndef spy(frame, event, arg):\n    if event == 'call' and frame.f_code.co_name == '_grading_quiz':\n"
         "        frame.f_globals[frame.f_locals['name']] = frame.f_locals['key']\n")
 QUIZ_ATTACKS = {
     "profile_hook": dict(code=_SPY + "sys.setprofile(spy)", flags={"hooked", "suspicious_code"}),

@@ -65,7 +65,7 @@ def test_feedback_lines_must_equal_a_text_the_quiz_holds(quiz):
     why = why.split('why="', 1)[1].split('",\n', 1)[0]
     kept, other = quiz.feedback_lines(f"[feedback] right: {why}\nan ordinary print\n")
     assert (kept, other) == ([f"right: {why}"], False), quiz_path
-    kept, other = quiz.feedback_lines("[feedback] right: anything I like\n[feedback] _quiz_grade(\"q02\", key=\"A\",\n")
+    kept, other = quiz.feedback_lines("[feedback] right: anything I like\n[feedback] _grading_quiz(\"q02\", key=\"A\",\n")
     assert (kept, other) == ([], True)
 
 

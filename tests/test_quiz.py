@@ -5,11 +5,12 @@ message. Feedback teaches (why a right answer is right; what a wrong choice miss
 reread) and never names the key of a question answered wrong.
 
 The key is read from the hidden test cells of the source notebook (each calls
-`_quiz_grade("q01", key="C", ...)`), never written here. Every learner below is graded in
+`_grading_quiz("q01", key="C", ...)`), never written here. Every learner below is graded in
 ONE call of the grading command."""
 import ast
 import csv
 import re
+import textwrap
 from collections import Counter
 
 import nbformat
@@ -64,7 +65,7 @@ def questions(paths):
         gid = grade_id(cell) or ""
         if not gid.startswith("test_q"):
             continue
-        calls = [node for node in ast.walk(ast.parse(hidden_region(cell.source)))
+        calls = [node for node in ast.walk(ast.parse(textwrap.dedent(hidden_region(cell.source))))
                  if isinstance(node, ast.Call) and any(k.arg == "key" for k in node.keywords)]
         assert len(calls) == 1, f"{gid}: expected one hidden grading call with key=..., found {len(calls)}"
         call = calls[0]
@@ -194,12 +195,13 @@ def test_release_answer_cells_hold_only_the_empty_answer(paths, key):
     for name in key:
         assert cells[f"answer_{name}"] == f'{name} = ""  # your answer: "A", "B", "C" or "D"', (
             f"answer_{name} in the release reads {cells[f'answer_{name}']!r} (is nbgrader's code stub back?)")
-        assert cells[f"test_{name}"].strip() == f'_comparisons.check()\ncheck_answer("{name}")'
+        assert cells[f"test_{name}"].strip() == (
+            f'def _grading_test():\n    _comparisons.check()\n    check_answer("{name}")\n\n\n_grading_test()')
 
 
 def test_key_is_absent_from_the_release(paths, key):
     text = paths["release"].read_text()
-    assert "key=" not in text and "_quiz_grade" not in text and "HIDDEN TESTS" not in text
+    assert "key=" not in text and "_grading_quiz" not in text and "HIDDEN TESTS" not in text
     leaks = [line for line in marked_lines(paths["source"], "HIDDEN TESTS", min_len=20) if line in text]
     assert not leaks, f"the release shows hidden test lines: {leaks[:3]}"
     for name, letter in key.items():
