@@ -38,5 +38,25 @@ def test_every_exercise_checks_before_each_test(root):
         meta = first_code.metadata["nbgrader"]
         assert meta["grade_id"] == "comparison_guard" and meta["locked"], f"{path.name}: the guard is not the first code cell"
         tests = [c for c in cells if c.metadata.get("nbgrader", {}).get("grade")]
-        unguarded = [c.metadata["nbgrader"]["grade_id"] for c in tests if not c.source.startswith("_comparisons.check()")]
+        unguarded = [c.metadata["nbgrader"]["grade_id"] for c in tests
+                     if not c.source.startswith("def _grading_test():\n    _comparisons.check()")]
         assert not unguarded, f"{path.name}: {unguarded} do not check the comparison functions first"
+
+
+def test_every_test_cell_keeps_its_names_to_itself(root):
+    """A test cell binds one name at the top, the function it calls: everything else it names is
+    that function's own, so no test overwrites a learner's `_batches` or `x`."""
+    import ast
+
+    import nbformat
+    for path in sorted((root / "solutions").glob("*/*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if not cell.metadata.get("nbgrader", {}).get("grade"):
+                continue
+            tree = ast.parse(cell.source)
+            top = [type(node).__name__ for node in tree.body]
+            assert top == ["FunctionDef", "Expr"] and tree.body[0].name == "_grading_test", (
+                f"{path.name} {cell.metadata['nbgrader']['grade_id']}: a test cell must be `def _grading_test(): ...` "
+                f"then `_grading_test()`, found {top}")
+            shared = [n for node in ast.walk(tree) if isinstance(node, ast.Global) for n in node.names]
+            assert all(n.startswith("_grading_") for n in shared), f"{path.name}: a test shares {shared}"
