@@ -153,6 +153,28 @@ _FLATTENED = _mask_variant(select='''
     selected = (torch.rand(ids.shape, generator=generator) < mask_prob) & ~is_special
 ''')
 
+# BERT's original create_pretraining_data.py: exactly round(mask_prob * n) positions of each
+# sequence (the last dimension), chosen at random; the course selects positions independently.
+_FIXED_COUNT = _mask_variant(select='''
+    ids = torch.as_tensor(input_ids, dtype=torch.long)
+    special = torch.tensor(sorted({int(i) for i in special_token_ids}), dtype=torch.long)
+    is_special = torch.isin(ids, special)
+    scores = torch.rand(ids.shape, generator=generator).masked_fill(is_special, 2.0)
+    n_to_select = torch.round(mask_prob * (~is_special).sum(-1, keepdim=True))
+    rank = scores.argsort(-1).argsort(-1)  # 0 for the smallest score of each sequence
+    selected = (rank < n_to_select) & ~is_special
+''')
+
+# A "random token" that is never the original: drawn again until it differs.
+_RANDOM_NEVER_ORIGINAL = _mask_variant(random_ids='''
+    allowed = torch.tensor([i for i in range(vocab_size) if i not in set(special.tolist())])
+    random_ids = allowed[torch.randint(len(allowed), ids.shape, generator=generator)]
+    same = random_ids == ids
+    while same.any():
+        random_ids[same] = allowed[torch.randint(len(allowed), (int(same.sum()),), generator=generator)]
+        same = random_ids == ids
+''')
+
 # --- mlm_loss ----------------------------------------------------------------------------
 
 _MLM_SIGNATURE = '''
@@ -172,6 +194,12 @@ _MLM_MEAN_OVER_ALL = _MLM_SIGNATURE + '''
 _MLM_SUM = _MLM_SIGNATURE + '''
     return F.cross_entropy(logits.reshape(-1, logits.size(-1)), labels.reshape(-1),
                            ignore_index=IGNORE_INDEX, reduction="sum")
+'''
+
+# The right value as a Python float: the training step cannot back-propagate it.
+_MLM_FLOAT = _MLM_SIGNATURE + '''
+    loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), labels.reshape(-1), ignore_index=IGNORE_INDEX)
+    return loss.item()
 '''
 
 # --- make_nsp_pairs ----------------------------------------------------------------------
@@ -229,6 +257,26 @@ _NSP_GLOBAL_RANDOM = _nsp_variant('''
 
 # Empty documents are not skipped: they count as documents and can be drawn from.
 _NSP_KEEPS_EMPTY = _nsp_variant(_OTHER_DOCUMENT, docs="list(documents)")
+
+# Positives and negatives alternate: exactly half, the same labels for every rng.
+_NSP_ALTERNATING = _nsp_variant(_OTHER_DOCUMENT, coin="i % 2 == 0")
+
+# Exactly half of the pairs are positives (a shuffled list of labels), not a coin per pair.
+_NSP_EXACT_HALF = _NSP_SIGNATURE + '''
+    docs = [doc for doc in documents if len(doc) > 0]
+    n_pairs = sum(len(doc) - 1 for doc in docs)
+    labels = [1] * (n_pairs // 2) + [0] * (n_pairs - n_pairs // 2)
+    rng.shuffle(labels)
+    pairs = []
+    for d, doc in enumerate(docs):
+        for i in range(len(doc) - 1):
+            if len(docs) < 2 or labels[len(pairs)] == 1:
+                pairs.append((list(doc[i]), list(doc[i + 1]), 1))
+            else:
+                others = [other for j, other in enumerate(docs) if j != d]
+                pairs.append((list(doc[i]), list(rng.choice(rng.choice(others))), 0))
+    return pairs
+'''
 
 # --- build_pretraining_input --------------------------------------------------------------
 
@@ -323,6 +371,22 @@ _TRUNCATE_IN_PLACE = _build_variant(truncate='''
 # No ValueError for max_length < 3.
 _NO_VALUE_ERROR = _build_variant(check="")
 
+# The segments are laid out from the sentences before truncation, then cut to length: when A
+# loses tokens, the start of B is marked as segment 0.
+_SEGMENTS_BEFORE_TRUNCATION = _build_variant(truncate='''
+    segments = [0] * (len(sent_a) + 2) + [1] * (len(sent_b) + 1)
+    a, b = list(sent_a), list(sent_b)
+    while len(a) + len(b) + 3 > max_length:
+        if len(a) > len(b):
+            a.pop()
+        else:
+            b.pop()
+''', segments='''
+    ids = [cls_token_id] + a + [sep_token_id] + b + [sep_token_id]
+    n_pad = max_length - len(ids)
+    segments = segments[:len(ids)] + [0] * n_pad
+''')
+
 
 VARIANTS = {
     "labels_everywhere": {"replace": {"answer_mask_tokens": _LABELS_EVERYWHERE},
@@ -352,10 +416,16 @@ VARIANTS = {
                    "fails": {"test_mask_tokens_seed"}},
     "flattened_output": {"replace": {"answer_mask_tokens": _FLATTENED},
                          "fails": {"test_mask_tokens_shape"}},
+    "fixed_count_per_sequence": {"replace": {"answer_mask_tokens": _FIXED_COUNT},
+                                 "fails": {"test_mask_tokens_selection"}},
+    "random_id_never_the_original": {"replace": {"answer_mask_tokens": _RANDOM_NEVER_ORIGINAL},
+                                     "fails": {"test_mask_tokens_random_ids"}},
     "mlm_mean_over_all_positions": {"replace": {"answer_mlm_loss": _MLM_MEAN_OVER_ALL},
                                     "fails": {"test_mlm_loss_ignored"}},
     "mlm_sum": {"replace": {"answer_mlm_loss": _MLM_SUM},
                 "fails": {"test_mlm_loss_value", "test_mlm_loss_ignored"}},
+    "mlm_returns_a_float": {"replace": {"answer_mlm_loss": _MLM_FLOAT},
+                            "fails": {"test_mlm_loss_value"}},
     "nsp_negatives_same_document": {"replace": {"answer_make_nsp_pairs": _NSP_SAME_DOCUMENT},
                                     "fails": {"test_make_nsp_pairs_negatives", "test_make_nsp_pairs_empty"}},
     "nsp_negatives_any_document": {"replace": {"answer_make_nsp_pairs": _NSP_ANY_DOCUMENT},
@@ -369,6 +439,10 @@ VARIANTS = {
                           "fails": {"test_make_nsp_pairs_seed"}},
     "nsp_keeps_empty_documents": {"replace": {"answer_make_nsp_pairs": _NSP_KEEPS_EMPTY},
                                   "fails": {"test_make_nsp_pairs_empty"}},
+    "nsp_alternating_labels": {"replace": {"answer_make_nsp_pairs": _NSP_ALTERNATING},
+                               "fails": {"test_make_nsp_pairs_balance", "test_make_nsp_pairs_seed"}},
+    "nsp_exactly_half_positives": {"replace": {"answer_make_nsp_pairs": _NSP_EXACT_HALF},
+                                   "fails": {"test_make_nsp_pairs_balance"}},
     "segments_second_sep_in_a": {"replace": {"answer_build_pretraining_input": _SEGMENTS_SECOND_SEP_IN_A},
                                  "fails": {"test_build_pretraining_input_segments"}},
     "segments_padding_in_b": {"replace": {"answer_build_pretraining_input": _SEGMENTS_PADDING_IN_B},
@@ -383,4 +457,6 @@ VARIANTS = {
                           "fails": {"test_build_pretraining_input_truncation"}},
     "no_value_error": {"replace": {"answer_build_pretraining_input": _NO_VALUE_ERROR},
                        "fails": {"test_build_pretraining_input_errors"}},
+    "segments_before_truncation": {"replace": {"answer_build_pretraining_input": _SEGMENTS_BEFORE_TRUNCATION},
+                                   "fails": {"test_build_pretraining_input_segments"}},
 }
