@@ -9,6 +9,8 @@ their points.
 
 Several mistakes in `evaluate`, `load_checkpoint` or `train` also break behaviour that only
 shows through `train` (resume): those variants list the `test_train_...` cells they fail too.
+A checkpoint that lacks something fails `test_save_checkpoint_contents` (which reads the file)
+and the `test_load_checkpoint_...` cell that restores it.
 """
 from pathlib import Path
 
@@ -43,6 +45,7 @@ _SET_LR = '''        for group in optimizer.param_groups:
 '''
 _EVALUATE_THEN_SAVE = '''        if evaluate_now:
             result = evaluate(model, val_loader, device=device)
+            net.train()  # whatever mode the evaluation left: the next steps train (dropout on)
             history["val_step"].append(step)
             history["val_loss"].append(result["loss"])
             history["val_perplexity"].append(result["perplexity"])
@@ -80,6 +83,15 @@ VARIANTS = {
         "replace": _edit("answer_lr_at", ("return max_lr * (step + 1) / warmup_steps", "return max_lr * step / warmup_steps")),
         "fails": {"test_lr_at_warmup"},
     },
+    # total_steps tested first: with more warmup steps than steps, the end of the run comes
+    # before the warmup is over, and the rate drops to min_lr instead of still warming up.
+    "total_steps_before_warmup": {
+        "replace": _edit("answer_lr_at", ("    if step < warmup_steps:\n        return max_lr * (step + 1) / warmup_steps\n"
+                                          "    if step >= total_steps:\n        return float(min_lr)\n",
+                                          "    if step >= total_steps:\n        return float(min_lr)\n"
+                                          "    if step < warmup_steps:\n        return max_lr * (step + 1) / warmup_steps\n")),
+        "fails": {"test_lr_at_warmup"},
+    },
     "cosine_over_all_steps": {
         "replace": _edit("answer_lr_at", ("progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)",
                                           "progress = (step - warmup_steps) / max(1, total_steps)")),
@@ -104,13 +116,35 @@ VARIANTS = {
                           "                count += 1\n")),
         "fails": {"test_evaluate_loss"},
     },
-    # Leaves the model in eval mode: training after an evaluation runs without dropout, so a
-    # resumed run (which starts in training mode) no longer matches an uninterrupted one.
+    # Leaves the model in eval mode (the reference train switches back to training mode after
+    # each evaluation itself, so only evaluate's own cell notices).
     "evaluate_leaves_eval_mode": {
         "replace": _edit("answer_evaluate", ("    finally:\n        model.train(was_training)\n", "    finally:\n        pass\n")),
-        "fails": {"test_evaluate_mode", "test_train_resume"},
+        "fails": {"test_evaluate_mode"},
+    },
+    # The batches stay where the loader made them: on a GPU the model would get CPU tensors.
+    "evaluate_never_moves_batches": {
+        "replace": _edit("answer_evaluate", ("                inputs, labels = inputs.to(device), labels.to(device)\n", "")),
+        "fails": {"test_evaluate_mode"},
     },
     # -- save_checkpoint / load_checkpoint -----------------------------------------------------
+    # The scaler's state never reaches the file: a resumed fp16 run starts again at 65536.
+    "save_forgets_scaler": {
+        "replace": _edit("answer_save_checkpoint", ('"scaler": None if scaler is None else scaler.state_dict(),', '"scaler": None,')),
+        "fails": {"test_save_checkpoint_contents", "test_load_checkpoint_state"},
+    },
+    # Python's random state neither saved nor restored.
+    "checkpoint_without_python_random": {
+        "replace": {**_edit("answer_save_checkpoint", ('            "python": random.getstate(),\n', "")),
+                    **_edit("answer_load_checkpoint", ('    random.setstate(rng["python"])\n', ""))},
+        "fails": {"test_save_checkpoint_contents", "test_load_checkpoint_rng"},
+    },
+    # Written straight to path: a crash while writing destroys the last good checkpoint.
+    "save_in_place": {
+        "replace": _edit("answer_save_checkpoint", ("    torch.save(state, partial)\n    os.replace(partial, path)",
+                                                    "    torch.save(state, path)")),
+        "fails": {"test_save_checkpoint_complete"},
+    },
     "load_forgets_optimizer": {
         "replace": _edit("answer_load_checkpoint",
                          ("    optimizer.load_state_dict(state[\"optimizer\"])  # moves the moments to the parameters' device\n", "")),
@@ -181,6 +215,58 @@ VARIANTS = {
                                           "    scaler = None\n")),
         "fails": {"test_train_precision"},
     },
+    # fp16: the gradients are measured and clipped while still multiplied by the loss scale.
+    "fp16_clips_scaled_gradients": {
+        "replace": _edit("answer_train", ("        if scaler is not None:\n"
+                                          "            scaler.unscale_(optimizer)  # the true gradients, before measuring and clipping them\n", "")),
+        "fails": {"test_train_precision"},
+    },
+    # fp16: a GradScaler is made (and checkpointed) but the loop never goes through it.
+    "fp16_scaler_unused": {
+        "replace": _edit("answer_train",
+                         ("                (scaler.scale(scaled) if scaler is not None else scaled).backward()\n",
+                          "                scaled.backward()\n"),
+                         ("        if scaler is not None:\n"
+                          "            scaler.unscale_(optimizer)  # the true gradients, before measuring and clipping them\n", ""),
+                         ("        if scaler is not None:\n"
+                          "            scaler.step(optimizer)  # skipped when a gradient overflowed (inf or nan)\n"
+                          "            scaler.update()  # and then the scale shrinks; after many good steps it grows\n"
+                          "        else:\n"
+                          "            optimizer.step()\n", "        optimizer.step()\n")),
+        "fails": {"test_train_precision"},
+    },
+    # Works on a CPU, where everything already is; on a GPU the model would see CPU tensors.
+    "train_never_moves_to_device": {
+        "replace": _edit("answer_train", ("    model.to(device)\n", ""),
+                         ("            inputs = inputs.to(device, non_blocking=True)\n"
+                          "            labels = labels.to(device, non_blocking=True)\n", "")),
+        "fails": {"test_train_steps"},
+    },
+    # An evaluation after the last step too, although (steps) % eval_every != 0.
+    "evaluation_after_last_step": {
+        "replace": _edit("answer_train", ("evaluate_now = val_loader is not None and eval_every > 0 and (step + 1) % eval_every == 0",
+                                          "evaluate_now = val_loader is not None and eval_every > 0 and ((step + 1) % eval_every == 0 or step + 1 == steps)")),
+        "fails": {"test_train_history"},
+    },
+    # Switches to eval mode for the evaluation and never back: the later steps train without dropout.
+    "training_mode_not_restored_after_evaluation": {
+        "replace": _edit("answer_train", ("            result = evaluate(model, val_loader, device=device)\n"
+                                          "            net.train()  # whatever mode the evaluation left: the next steps train (dropout on)\n",
+                                          "            model.eval()\n"
+                                          "            result = evaluate(model, val_loader, device=device)\n")),
+        "fails": {"test_train_history", "test_train_resume"},
+    },
+    # A checkpoint only every checkpoint_every steps: the last steps of the run are not saved.
+    "no_checkpoint_after_last_step": {
+        "replace": _edit("answer_train", ("            (checkpoint_every > 0 and (step + 1) % checkpoint_every == 0) or step + 1 == steps)",
+                                          "            checkpoint_every > 0 and (step + 1) % checkpoint_every == 0)")),
+        "fails": {"test_train_resume"},
+    },
+    # torch seeded, Python's random not: a loader or augmentation drawing from random differs run to run.
+    "python_random_not_seeded": {
+        "replace": _edit("answer_train", ("        torch.manual_seed(seed)\n        random.seed(seed)\n", "        torch.manual_seed(seed)\n")),
+        "fails": {"test_train_resume"},
+    },
     # The checkpoint's optimizer state goes into an optimizer that is then thrown away.
     "resume_without_optimizer_state": {
         "replace": _edit("answer_train", ("start = load_checkpoint(checkpoint_path, model=model, optimizer=optimizer, scaler=scaler)",
@@ -212,6 +298,7 @@ VARIANTS = {
                 dist.barrier()
         if evaluate_now:
             result = evaluate(model, val_loader, device=device)
+            net.train()
             history["val_step"].append(step)
             history["val_loss"].append(result["loss"])
             history["val_perplexity"].append(result["perplexity"])

@@ -103,3 +103,15 @@ def test_the_scan_finds_the_grader_machinery_however_it_is_spelt(code):
 ])
 def test_the_scan_leaves_ordinary_code_alone(code):
     assert scan(code) == [], code
+
+
+@pytest.mark.parametrize("assignment", sorted(p.parent.name for p in (__import__("autograder").ROOT / "solutions")
+                                               .glob("*/*.ipynb")))
+def test_no_message_of_the_tests_quotes_a_withheld_line(root, assignment):
+    """A test message that quoted a hidden line or a line of the reference answer would be
+    withheld from the feedback (and its learner flagged) whenever it fired."""
+    texts = NotebookTexts.load(root / "solutions" / assignment / f"{assignment}.ipynb",
+                               root / "notebooks" / assignment / f"{assignment}.ipynb")
+    quoted = [(line, "".join(p for p in parts if isinstance(p, str))[:80]) for _, parts in texts.templates
+              for line in texts.withheld_lines if line in "".join(p for p in parts if isinstance(p, str))]
+    assert not quoted, f"messages that quote withheld lines: {quoted[:3]}"
