@@ -215,12 +215,12 @@ def run(preset: str = "cpu", out: Path | None = None, *, device=None, overrides:
 
     tok = load_tokenizer()
     train_ids, val_ids = token_streams(config["data"])
-    B = config["block_size"]
-    train_loader = DataLoader(blocks(train_ids, B), batch_size=config["batch_size"], shuffle=True,
+    block = config["block_size"]  # T on the notation page (B there is the batch size)
+    train_loader = DataLoader(blocks(train_ids, block), batch_size=config["batch_size"], shuffle=True,
                               drop_last=True, generator=torch.Generator().manual_seed(config["seed"]),
                               pin_memory=on_gpu)
-    val_loader = DataLoader(blocks(val_ids, B), batch_size=config["eval_batch_size"])
-    model_config = GPTConfig(vocab_size=tok.vocab_size, block_size=B, n_layer=config["n_layer"],
+    val_loader = DataLoader(blocks(val_ids, block), batch_size=config["eval_batch_size"])
+    model_config = GPTConfig(vocab_size=tok.vocab_size, block_size=block, n_layer=config["n_layer"],
                              n_head=config["n_head"], n_embd=config["n_embd"], dropout=config["dropout"])
     model = GPT(model_config, seed=config["seed"]).to(device)
     runnable = torch.compile(model) if config["compile"] and on_gpu else model
