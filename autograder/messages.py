@@ -185,21 +185,16 @@ class NotebookTexts:
         return Judgement(f"your code raised {ename}" + (f": {first}" if first else ""))
 
     def feedback_lines(self, printed: str) -> tuple[list[str], bool]:
-        """The `[feedback] ` lines a test cell printed that the source holds (prefix removed),
+        """The `[feedback] ` lines a test cell printed that equal a text the source holds (a
+        `[feedback]` literal whose placeholders are all literals of the source), prefix removed,
         and whether it printed others."""
         kept, other = [], False
         for line in ANSI.sub("", printed).splitlines():
             if not line.startswith(FEEDBACK_PREFIX):
                 continue
-            rebuilt = self._rebuild(line, [(r, p) for r, p in self.feedback if _all_holes_constant(r, p, line, self)])
-            if rebuilt is None:
-                other = True
+            matches = (regex.fullmatch(line) for regex, _ in self.feedback)
+            if any(m and all(v in self.constants for v in m.groups()) for m in matches):
+                kept.append(line[len(FEEDBACK_PREFIX):])
             else:
-                kept.append(rebuilt[len(FEEDBACK_PREFIX):])
+                other = True
         return kept, other
-
-
-def _all_holes_constant(regex: re.Pattern, parts: list, line: str, texts: NotebookTexts) -> bool:
-    """A `[feedback]` line must equal a text the source holds: every placeholder a literal."""
-    match = regex.fullmatch(line)
-    return bool(match) and all(v in texts.constants for v in match.groups())

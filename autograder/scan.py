@@ -81,10 +81,11 @@ def _fold(node) -> str | None:
                 if isinstance(items, (ast.List, ast.Tuple)):
                     parts = [_fold(e) for e in items.elts]
                     return None if sep is None or None in parts else sep.join(parts)
-                if isinstance(items, ast.GeneratorExp | ast.ListComp) and isinstance(items.elt, ast.Call):
-                    return None
                 folded = _fold(items)
                 return None if sep is None or folded is None else sep.join(folded)
+            if name == "decode" and len(args) == 2:  # codecs.decode(text, "rot13")
+                inner, how = _fold(args[0]), _fold(args[1])
+                return None if None in (inner, how) else codecs.decode(inner, how)
             if name in ("decode", "lower", "upper", "strip") and isinstance(func, ast.Attribute):
                 inner = _fold(func.value)
                 return None if inner is None else getattr(inner, name)() if name != "decode" else inner
@@ -97,9 +98,6 @@ def _fold(node) -> str | None:
             if name in ("b64decode", "standard_b64decode", "urlsafe_b64decode") and args:
                 inner = _fold(args[0])
                 return None if inner is None else base64.b64decode(inner).decode("latin-1")
-            if name == "decode" and len(args) == 2:  # codecs.decode(text, "rot13")
-                inner, how = _fold(args[0]), _fold(args[1])
-                return None if None in (inner, how) else codecs.decode(inner, how)
         except (ValueError, TypeError, LookupError, OverflowError):
             return None
     return None

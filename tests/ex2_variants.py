@@ -374,14 +374,7 @@ _NO_VALUE_ERROR = _build_variant(check="")
 # The segments are laid out from the sentences before truncation, then cut to length: when A
 # loses tokens, the start of B is marked as segment 0.
 _SEGMENTS_BEFORE_TRUNCATION = _build_variant(truncate='''
-    segments = [0] * (len(sent_a) + 2) + [1] * (len(sent_b) + 1)
-    a, b = list(sent_a), list(sent_b)
-    while len(a) + len(b) + 3 > max_length:
-        if len(a) > len(b):
-            a.pop()
-        else:
-            b.pop()
-''', segments='''
+    segments = [0] * (len(sent_a) + 2) + [1] * (len(sent_b) + 1)''' + _TRUNCATE, segments='''
     ids = [cls_token_id] + a + [sep_token_id] + b + [sep_token_id]
     n_pad = max_length - len(ids)
     segments = segments[:len(ids)] + [0] * n_pad

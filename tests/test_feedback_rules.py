@@ -87,6 +87,7 @@ def test_render_withholds_a_line_that_holds_a_hidden_line(root):
     "name = ''.join(['get_', 'ipython'])",
     "n = 'ecarttes'[::-1]",
     "import base64\nbase64.b64decode('c2V0dHJhY2U=').decode()",
+    "import codecs\nname = codecs.decode('frggenpr', 'rot13')",
     "exec(open('payload.py').read())",
 ])
 def test_the_scan_finds_the_grader_machinery_however_it_is_spelt(code):
