@@ -21,6 +21,18 @@ def solution_sources(source_nb: Path) -> dict[str, str]:
             for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
 
 
+def edited(reference: dict[str, str], cell: str, *edits: tuple[str, str]) -> dict[str, str]:
+    """{cell: the reference source of `cell` with each (old, new) replacement applied once}: a
+    plausible wrong answer. Each `old` must occur exactly once, so that a changed reference
+    fails loudly instead of silently making a different variant."""
+    source = reference[cell] + "\n"  # so that an edit of the last line may end in a newline too
+    for old, new in edits:
+        found = source.count(old)
+        assert found == 1, f"{cell}: the text to replace occurs {found} times in the reference, not once: {old!r}"
+        source = source.replace(old, new)
+    return {cell: source.removesuffix("\n")}
+
+
 def marked_lines(source_nb: Path, kind: str, min_len: int) -> list[str]:
     """Stripped lines of at least min_len characters between the BEGIN/END `kind` markers
     (kind: "SOLUTION" or "HIDDEN TESTS")."""

@@ -64,10 +64,10 @@ class BERT(nn.Module):
             self.nsp_head = nn.Linear(C, 2)
         init_weights(self, config.n_layer, seed)
 
-    def forward(self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None = None,
-                attention_mask: torch.Tensor | None = None):
-        """input_ids, token_type_ids, attention_mask: [B, T] (mask 1 on real tokens, 0 on
-        padding). Returns (mlm_logits [B, T, V], nsp_logits [B, 2])."""
+    def encode(self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None = None,
+               attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """The encoder alone, without the pre-training heads: the final hidden state of every
+        position, [B, T, n_embd]. Position 0 holds [CLS], which classifiers read."""
         B, T = input_ids.shape
         if T > self.config.max_position:
             raise ValueError(f"sequence of length {T} is longer than max_position={self.config.max_position}")
@@ -79,11 +79,30 @@ class BERT(nn.Module):
         key_mask = None if attention_mask is None else attention_mask.bool()  # [B, T]
         for block in self.blocks:
             x = block(x, causal=False, key_mask=key_mask)  # every position sees both sides
-        x = self.ln_f(x)
-        h = self.mlm_ln(F.gelu(self.mlm_dense(x)))
-        mlm_logits = h @ self.wte.weight.T + self.mlm_bias  # [B, T, V]
+        return self.ln_f(x)
+
+    def mlm_head(self, hidden: torch.Tensor) -> torch.Tensor:
+        """Vocabulary logits from hidden states [..., n_embd] (any positions, e.g. only the masked ones)."""
+        return self.mlm_ln(F.gelu(self.mlm_dense(hidden))) @ self.wte.weight.T + self.mlm_bias
+
+    def forward(self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None = None,
+                attention_mask: torch.Tensor | None = None):
+        """input_ids, token_type_ids, attention_mask: [B, T] (mask 1 on real tokens, 0 on
+        padding). Returns (mlm_logits [B, T, V], nsp_logits [B, 2])."""
+        if not getattr(self, "has_heads", True):
+            raise RuntimeError("this encoder's pre-training heads were dropped: call encode() for hidden states")
+        x = self.encode(input_ids, token_type_ids, attention_mask)
+        mlm_logits = self.mlm_head(x)  # [B, T, V]
         pooled = torch.tanh(self.pooler(x[:, 0]))  # [B, C], the [CLS] position
         return mlm_logits, self.nsp_head(pooled)  # [B, 2]
+
+    def drop_pretraining_heads(self) -> "BERT":
+        """Remove the MLM and NSP heads (their parameters would get no gradient in a classifier
+        and would inflate its parameter count); `encode` still works, `forward` no longer."""
+        for name in ("mlm_dense", "mlm_ln", "mlm_bias", "pooler", "nsp_head"):
+            delattr(self, name)
+        self.has_heads = False
+        return self
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -12,22 +12,16 @@ shows through `train` (resume): those variants list the `test_train_...` cells t
 A checkpoint that lacks something fails `test_save_checkpoint_contents` (which reads the file)
 and the `test_load_checkpoint_...` cell that restores it.
 """
+from functools import partial
 from pathlib import Path
 
-from autograder.nbtools import solution_sources
+from autograder.nbtools import edited, solution_sources
 
 _SOURCE = Path(__file__).resolve().parent.parent / "solutions" / "ex3_training_loop" / "ex3_training_loop.ipynb"
 _REFERENCE = solution_sources(_SOURCE)
 
 
-def _edit(cell: str, *edits: tuple[str, str]) -> dict[str, str]:
-    """{cell: the reference source of `cell` with each (old, new) replacement applied once}."""
-    source = _REFERENCE[cell]
-    for old, new in edits:
-        found = source.count(old)
-        assert found == 1, f"{cell}: the text to replace occurs {found} times in the reference, not once: {old!r}"
-        source = source.replace(old, new)
-    return {cell: source}
+_edit = partial(edited, _REFERENCE)  # _edit(cell, (old, new), ...): the reference with one mistake
 
 
 _CLIP_THEN_STEP = '''        if grad_clip:

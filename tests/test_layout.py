@@ -49,6 +49,8 @@ ANSWER_INGREDIENTS = {
     "AdamW": "the optimizer (configure_optimizer)",
     "lr_scheduler": "a learning-rate schedule (lr_at)",
     "is_next": "next-sentence pairs (make_nsp_pairs)",
+    "requires_grad_": "freezing parameters (set_trainable)",
+    "argmax": "counting correct predictions (accuracy)",
 }
 
 

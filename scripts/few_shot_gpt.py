@@ -1,0 +1,117 @@
+"""Does the course GPT learn in context? Few-shot prompting on the speech-or-narration task.
+
+    python -m course_support.lab --preset cpu        # trains the course GPT: runs/lab/cpu/model.pt
+    python scripts/few_shot_gpt.py --gpt runs/lab/cpu/model.pt --ship
+
+GPT-3 classified by prompting alone: a task description and k solved examples in the context,
+then the question, with no gradient step (Brown et al. 2020). This script asks the course GPT
+(1.3M parameters without embeddings, a 128-token context, trained on five novels) the same
+way: k = 0, 1, 2 demonstrations of the form
+
+    <sentence>
+    Speech or narration? speech
+
+then the test sentence and "Speech or narration?", and compares the log-probabilities of the
+two answers. It also tries the one "prompt" that the model's own training data teaches: is
+the sentence more probable inside quotation marks than without them?
+
+Writes data/transfer/few_shot.json (and with --ship copies the weights to data/checkpoints/).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from course_support import GPT, GPTConfig, load_tokenizer  # noqa: E402
+from course_support.transfer import checkpoint_dir, speech_or_narration  # noqa: E402
+
+OUT = ROOT / "data" / "transfer" / "few_shot.json"
+GPT_FILE = "austen-gpt.pt"
+QUESTION = "\nSpeech or narration?"
+ANSWERS = (" narration", " speech")  # label 0, label 1
+MAX_SENTENCE = 30  # tokens per sentence, so that two demonstrations and the query fit in 128
+
+
+@torch.no_grad()
+def log_prob(model, ids: list[int], start: int) -> float:
+    """Sum of log P(ids[i] | ids[:i]) for i >= start, the last block_size tokens as context."""
+    cut = max(0, len(ids) - model.config.block_size - 1)  # keep the last block_size + 1 tokens
+    ids, start = ids[cut:], max(1, start - cut)
+    x = torch.tensor([ids[:-1]])
+    logp = torch.log_softmax(model(x)[0].double(), dim=-1)
+    return float(sum(logp[i - 1, ids[i]] for i in range(start, len(ids))))
+
+
+def prompt_answer(model, tok, demos, sentence) -> int:
+    """The label whose answer word is more probable after the prompt."""
+    context = []
+    for text, label in demos:
+        context += tok.encode(text)[:MAX_SENTENCE] + tok.encode(QUESTION + ANSWERS[label] + "\n\n")
+    context += tok.encode(sentence)[:MAX_SENTENCE] + tok.encode(QUESTION)
+    scores = [log_prob(model, context + tok.encode(answer), len(context)) for answer in ANSWERS]
+    return int(scores[1] > scores[0])
+
+
+def quote_answer(model, tok, sentence) -> int:
+    """Speech when the sentence is more probable inside quotation marks than without them."""
+    plain = tok.encode("\n\n" + sentence + "\n\n")
+    quoted = tok.encode('\n\n"' + sentence + '"\n\n')
+    return int(log_prob(model, quoted, 1) > log_prob(model, plain, 1))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gpt", type=Path, default=None, help=f"weights (default data/checkpoints/{GPT_FILE})")
+    parser.add_argument("--n", type=int, default=400, help="test sentences (balanced)")
+    parser.add_argument("--ship", action="store_true", help=f"copy the weights to data/checkpoints/{GPT_FILE}")
+    args = parser.parse_args(argv)
+    path = args.gpt or checkpoint_dir() / GPT_FILE
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    model = GPT(GPTConfig(**saved["config"]))
+    model.load_state_dict(saved["model"])
+    model.eval()
+    tok = load_tokenizer()
+    started = time.perf_counter()
+    rng = random.Random(0)
+    test = rng.sample(speech_or_narration("test"), args.n)
+    train = speech_or_narration("train")
+    rows = []
+    for shots in (0, 1, 2):
+        correct = 0
+        for text, label in test:
+            demos = rng.sample(train, shots)
+            correct += prompt_answer(model, tok, demos, text) == label
+        rows.append({"method": f"{shots}-shot prompt", "shots": shots, "accuracy": round(correct / len(test), 4)})
+    quoted = sum(quote_answer(model, tok, text) == label for text, label in test)
+    rows.append({"method": "quotation marks more probable", "shots": 0, "accuracy": round(quoted / len(test), 4)})
+    made_by = {"command": "python scripts/few_shot_gpt.py", "gpt": saved["config"], "test_sentences": len(test),
+               "seconds": round(time.perf_counter() - started, 1), "torch": str(torch.__version__)}
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps({"made_by": made_by, "rows": rows}, indent=1) + "\n")
+    for row in rows:
+        print(f"{row['method']:32} accuracy {row['accuracy']:.3f} (chance 0.5)")
+    if args.ship:
+        target = checkpoint_dir() / GPT_FILE
+        shutil.copyfile(path, target)
+        sums = checkpoint_dir() / "SHA256SUMS"
+        digest = hashlib.sha256(target.read_bytes()).hexdigest()
+        lines = [l for l in sums.read_text().splitlines() if not l.endswith(f" {GPT_FILE}")]
+        sums.write_text("\n".join(sorted([*lines, f"{digest}  {GPT_FILE}"])) + "\n")
+        print(f"shipped {target} ({target.stat().st_size / 1e6:.1f} MB)")
+    print(f"wrote {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
