@@ -10,8 +10,26 @@ from test_book import page, section, text_of
 
 pytestmark = pytest.mark.slow
 
-# Chinchilla's published parametric fit (Hoffmann et al. 2022, approach 3).
+# Chinchilla's parametric fit (Hoffmann et al. 2022, approach 3): the exponents as printed in the
+# paper (rounded), and unrounded as Besiroglu et al. (2024) quote them.
 E, A, B, ALPHA, BETA = 1.69, 406.4, 410.7, 0.34, 0.28
+ALPHA_UNROUNDED, BETA_UNROUNDED = 0.3392, 0.2849
+
+
+def optimum(flops, alpha, beta):
+    """Compute-optimal (N, D) of L = E + A/N^alpha + B/D^beta under C = 6ND (Hoffmann et al., appendix D)."""
+    G = (alpha * A / (beta * B)) ** (1 / (alpha + beta))
+    n = G * (flops / 6) ** (beta / (alpha + beta))
+    return n, flops / 6 / n
+
+
+def block_with(markup, phrase):
+    """The text of the first paragraph or list item of `markup` that contains `phrase`."""
+    for block in re.findall(r"<(?:p|li)>(.*?)</(?:p|li)>", markup, re.S):
+        words = " ".join(text_of(block).split()).replace("\u2019", "'")  # Sphinx's curly apostrophes
+        if phrase in words:
+            return words, block
+    raise AssertionError(f"no paragraph contains {phrase!r}")
 
 
 def figure_images(site, markup, figure_id):
@@ -26,6 +44,27 @@ def test_gpt3_compute_is_worked_out(site):
     assert "6ND = 6 x 1.75e+11 x 3e+11 = 3.150e+23 FLOPs" in words
     assert "3.14e+23 FLOPs = 3,640 PF-days" in words, "the paper's reported figure is not quoted"
     assert "174.6B parameters of the paper's table D.1: 3.143e+23 FLOPs" in words
+
+
+def test_compute_prose_takes_its_figures_from_the_cells_and_cites_them(site):
+    chapter = page(site, "compute")
+    words = " ".join(text_of(chapter).split())
+    mfu = 6 * 65.2e9 * 1.4e12 / (1_022_362 * 3600 * 312e12)  # LLaMA-65B's row of the table
+    assert re.search(rf"LLaMA-65B\s+5\.48e\+23\s+1,022,362\s+{mfu:.0%}", words)
+    text, _ = block_with(chapter, "report these GPU-hours for LLaMA")
+    assert f"about {6 * 65.2e9 * 380 / 312e12:.0%} of the peak, matching the {mfu:.0%} that the table" in text, text
+    layer = 2048 * 12288 * (34 + 5 * 96 * 2048 / 12288)  # Korthikanti et al., GPT-3's shape, b = 1
+    assert f"leaves about {96 * layer / 1e9:.0f} GB of activations" in words
+    assert re.search(r"is about 10 orders of magnitude below GPT-3", words)
+    # Sources at the place stated: MFU of large runs, tensor cores, tensor parallelism.
+    for phrase, titles in {"40% (an assumption": ("PaLM", "Megatron-LM"),
+                           "Tensor cores compute in 16-bit formats": ("A100", "H100"),
+                           "so tensor parallelism is used within a machine": ("Megatron-LM",),
+                           "well-tuned large runs report about 40 to 50%": ("PaLM",)}.items():
+        _, block = block_with(chapter, phrase)
+        links = re.findall(r'<a class="reference internal" href="references\.html#[^"]+" title="([^"]+)"', block)
+        for title in titles:
+            assert any(title in link for link in links), f"{phrase!r} does not cite {title}: {links}"
 
 
 def test_flop_count_of_the_course_gpt_is_measured(site):
@@ -84,19 +123,62 @@ def test_chinchilla_fit_and_approach_3_ratio(site):
     for constant in ("E = 1.69", "A = 406.4", "B = 410.7", r"\alpha = 0.34", r"\beta = 0.28"):
         assert constant in formula, f"the fitted constant {constant} is missing: {formula}"
     words = text_of(chapter)
-    # The approach-3 table: recompute its tokens per parameter at Gopher's budget.
-    row = re.search(r"5\.76e\+23\s+([\d.e+]+)\s+([\d.e+]+)\s+(\d+)\s+(\d+)", words)
+    # The approach-3 table at Gopher's budget: unrounded N, D, ratio; rounded N, D, ratio; refit ratio.
+    row = re.search(r"5\.76e\+23\s+([\d.e+]+)\s+([\d.e+]+)\s+(\d+)\s+([\d.e+]+)\s+([\d.e+]+)\s+(\d+)\s+(\d+)",
+                    words)
     assert row, "the approach-3 allocation at 5.76e+23 FLOPs is missing"
-    G = (ALPHA * A / (BETA * B)) ** (1 / (ALPHA + BETA))
-    n = G * (5.76e23 / 6) ** (BETA / (ALPHA + BETA))
-    ratio = 5.76e23 / 6 / n / n
-    assert int(row.group(3)) == round(ratio), f"approach 3's tokens per parameter: page {row.group(3)}, expected {ratio:.0f}"
-    assert ratio > 60, "approach 3 should prescribe far more than 20 tokens per parameter"
-    assert 15 <= int(row.group(4)) <= 25, "the refit should give about 20 tokens per parameter"
+    n, d = optimum(5.76e23, ALPHA_UNROUNDED, BETA_UNROUNDED)
+    n_rounded, d_rounded = optimum(5.76e23, ALPHA, BETA)
+    assert float(row.group(1)) == pytest.approx(n, rel=2e-3) and float(row.group(2)) == pytest.approx(d, rel=2e-3)
+    assert int(row.group(3)) == round(d / n) == 59, f"approach 3's tokens per parameter: page {row.group(3)}"
+    assert float(row.group(4)) == pytest.approx(n_rounded, rel=2e-3) == 3.219e10  # ex5's hidden test quotes it
+    assert float(row.group(5)) == pytest.approx(d_rounded, rel=2e-3) == 2.982e12
+    assert int(row.group(6)) == round(d_rounded / n_rounded) == 93
+    assert 15 <= int(row.group(7)) <= 25, "the refit should give about 20 tokens per parameter"
+    # Both sets of exponents side by side, with what each implies at Gopher's budget.
+    assert re.search(r"unrounded \(what the fit prescribes\)\s+0\.3392\s+0\.2849\s+0\.456\s+0\.544\s+40\.3B\s+2\.38T\s+59",
+                     words), "the unrounded constants' row is missing"
+    assert re.search(r"printed in the paper, rounded\s+0\.34\s+0\.28\s+0\.452\s+0\.548\s+32\.2B\s+2\.98T\s+93",
+                     words), "the rounded constants' row is missing"
+    # The prose takes its figures from the cells (glued): the paper's own 40B, and the rounded 32B.
+    text, _ = block_with(chapter, "At Gopher and Chinchilla's budget")
+    assert f"about {n / 1e9:.0f}B parameters on about {d / 1e12:.1f}T tokens, some {d / n:.0f} tokens" in text, text
+    assert "Figure 4" in text and "40 and 70 billion" in text
+    text, _ = block_with(chapter, "With the exponents as printed")
+    assert f"{n_rounded / 1e9:.0f}B parameters on {d_rounded / 1e12:.1f}T tokens, {d_rounded / n_rounded:.0f} tokens" in text
+    assert f"{n / n_rounded - 1:.0%} larger" in text, text
     for exponents in ("0.50\n0.50", "0.49\n0.51", "0.46\n0.54", "0.73\n0.27"):
         a, b = exponents.split()
         assert re.search(rf"{a}\s+{b}", words), f"the exponents {a}, {b} are missing"
     assert re.search(r"20 tokens per parameter\s+51\.2B\s+1,023B", words), "GPT-3's budget at 20 tokens/parameter"
+
+
+def test_gpt3_worked_example_quotes_both_versions_of_the_fit(site):
+    chapter = page(site, "scaling")
+    words = text_of(chapter)
+    n, d = optimum(3.14e23, ALPHA_UNROUNDED, BETA_UNROUNDED)
+    n_rounded, d_rounded = optimum(3.14e23, ALPHA, BETA)
+    assert re.search(rf"approach 3, unrounded exponents\s+{n / 1e9:.1f}B\s+{d / 1e9:,.0f}B", words)
+    assert re.search(rf"approach 3, printed \(rounded\) exponents\s+{n_rounded / 1e9:.1f}B\s+{d_rounded / 1e9:,.0f}B", words)
+    text, _ = block_with(chapter, "With 20 tokens per parameter, GPT-3's budget")
+    n20 = math.sqrt(3.14e23 / 120)
+    assert f"about {n20 / 1e9:.0f}B parameters trained on about {20 * n20 / 1e12:.1f}T tokens" in text, text
+    assert f"prescribes {n / 1e9:.1f}B parameters on {d / 1e12:.2f}T tokens" in text, "30.6B on 1.71T"
+    assert f"say {n_rounded / 1e9:.1f}B on {d_rounded / 1e12:.2f}T" in text, "the rounded 24.5B on 2.14T"
+    summary = text_of(section(chapter, "summary"))
+    assert f"{n20 / 1e9:.0f}B parameters on" in summary
+    assert "40B parameters at 59 tokens per parameter" in " ".join(summary.split())
+    assert "32B at 93" in " ".join(summary.split())
+
+
+def test_isoflop_figure_and_allocator_name_their_constants(site):
+    chapter = page(site, "scaling")
+    caption = text_of(re.search(r'<figure[^>]*id="fig-chinchilla-isoflop"(.*?)</figure>', chapter, re.S).group(1))
+    assert "unrounded" in caption and "0.3392" in caption and "0.34" in caption, caption
+    allocator = " ".join(text_of(section(chapter, "scaling-law-allocator")).split())
+    for needle in ("unrounded exponents", "0.3392", "0.2849", "rounded exponents", "0.34", "0.28",
+                   "unrounded fit:", "rounded fit:"):
+        assert needle in allocator, f"the allocator does not say {needle!r}"
 
 
 def test_citations_resolve_on_the_references_page(site):
@@ -159,4 +241,6 @@ def test_scaling_allocator_widget_runs(root, capsys):
     capsys.readouterr()
     namespace["show_allocation"](math.log10(3.14e23))
     out = capsys.readouterr().out
-    assert "20 tokens/param" in out and "Chinchilla fit" in out and "refit" in out
+    assert "20 tokens/param" in out and "refit" in out
+    assert re.search(r"Chinchilla fit, unrounded.*N = 3\.06e\+10, D = 1\.71e\+12", out), out
+    assert re.search(r"Chinchilla fit, printed.*N = 2\.45e\+10, D = 2\.14e\+12", out), out

@@ -160,3 +160,32 @@ def test_citations_resolve_to_the_references_page(site):
         for title in titles:
             assert any(title.lower() in link.lower() for link in links), \
                 f"{name}: no citation links {title!r} to the references page"
+
+
+def cited_titles(markup: str, phrase: str) -> list[str]:
+    """Titles of the references cited in the paragraph or list item that contains `phrase`."""
+    for block in re.findall(r"<(?:p|li)>(.*?)</(?:p|li)>", markup, re.S):
+        if phrase in " ".join(text_of(block).split()):
+            return re.findall(r'<a class="reference internal" href="references\.html#[^"]+" title="([^"]+)"', block)
+    raise AssertionError(f"no paragraph contains {phrase!r}")
+
+
+@pytest.mark.parametrize("name, phrase, titles", [
+    ("data", "publishes snapshots of the web", ["Common Crawl", "Exploring the limits of transfer learning"]),
+    ("data", "give long stretches of contiguous text", ["Improving Language Understanding by Generative Pre-Training",
+                                                        "BERT"]),
+    ("objectives", "a special token unique within the example", ["Exploring the limits of transfer learning",
+                                                                  "T5: model documentation"]),
+    ("autoregressive", "with plain teacher forcing", ["Language models are few-shot learners", "LLaMA"]),
+    ("unlabeled", "fine-tuning is usually the strongest", ["Language models are few-shot learners"]),
+])
+def test_claims_are_sourced_where_they_are_made(site, name, phrase, titles):
+    links = cited_titles(page(site, name), phrase)
+    for title in titles:
+        assert any(title.lower() in link.lower() for link in links), f"{name}: {phrase!r} does not cite {title!r}: {links}"
+
+
+def test_opinions_are_not_stated_as_facts(site):
+    words = " ".join(text_of(page(site, "unlabeled")).split())
+    assert "Fine-tuning gives the best results" not in words
+    assert "most cost-effective step" not in words
