@@ -7,7 +7,7 @@
 It trains on the five training novels, validates on the held-out one (Persuasion), prints
 the wall time, tokens/s, MFU, the final validation loss and perplexity against the unigram
 entropy of the validation text, samples text, and writes `curves.png`, `config.json`,
-`results.json` and `samples.txt` to `--out` (default `runs/lab/<preset>/`, ignored by git).
+`results.json`, `samples.txt` and the weights `model.pt` to `--out` (default `runs/lab/<preset>/`, ignored by git).
 It needs only torch, numpy, tokenizers, tqdm and matplotlib: no Jupyter.
 
 The training loop is not in this file. The library never holds an exercise's answer, so the
@@ -35,6 +35,7 @@ from torch.utils.data import DataLoader
 
 from .corpus import load_split
 from .gpt import GPT, GPTConfig
+from .scaling_ladder import measured_flops_per_token
 from .tokenizer import load_tokenizer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,15 +145,6 @@ def unigram_entropy(ids) -> float:
     return float(-(p * p.log()).sum())
 
 
-def flops_per_token(config: GPTConfig) -> float:
-    """Training FLOPs per token: 6 per weight of the matrix multiplications (the blocks and the
-    output layer, 2 forward and 4 backward) plus 12 * n_layer * block_size * n_embd for
-    attention (the PaLM paper's estimate, as nanoGPT uses it)."""
-    L, C, T, V = config.n_layer, config.n_embd, config.block_size, config.vocab_size
-    matmul_weights = 12 * L * C * C + V * C
-    return 6 * matmul_weights + 12 * L * T * C
-
-
 def peak_flops(device, precision: str) -> float | None:
     """The device's dense 16-bit peak in FLOP/s, when known (None on a CPU or for fp32)."""
     device = torch.device(device)
@@ -167,7 +159,7 @@ def summary(history: dict, *, model, seconds: float, device, precision: str, uni
     rates = history["tokens_per_s"]
     rate = statistics.median(rates) if rates else float("nan")
     peak = peak_flops(device, precision)
-    mfu = flops_per_token(model.config) * rate / peak if peak else None
+    mfu = measured_flops_per_token(model.config) * rate / peak if peak else None
     val = history["val_loss"][-1] if history["val_loss"] else float("nan")
     return {
         "steps": len(history["step"]),
@@ -255,16 +247,18 @@ def run(preset: str = "cpu", out: Path | None = None, *, device=None, overrides:
     plt.close(fig)
     effective = {"preset": preset, **config, "vocab_size": tok.vocab_size,
                  "parameters_without_embeddings": model.num_parameters(),
-                 "flops_per_token": flops_per_token(model_config), "device": str(device),
+                 "flops_per_token": measured_flops_per_token(model_config), "device": str(device),
                  "device_name": _device_name(device), "torch": torch.__version__}
     (out / "config.json").write_text(json.dumps(effective, indent=2) + "\n")
     (out / "results.json").write_text(json.dumps({"results": results, "history": history}, indent=1) + "\n")
     (out / "samples.txt").write_text("\n\n".join(samples) + "\n")
+    # The trained weights, loadable with torch.load(..., weights_only=True): config and state dict.
+    torch.save({"config": model_config.to_dict(), "model": model.state_dict()}, out / "model.pt")
 
     for key, value in results.items():
         print(f"{key:28} {value}")
     print("\n" + "\n\n".join(samples))
-    print(f"\nwrote {out}/: curves.png, config.json, results.json, samples.txt")
+    print(f"\nwrote {out}/: curves.png, config.json, results.json, samples.txt, model.pt")
     return results
 
 

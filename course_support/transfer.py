@@ -218,7 +218,7 @@ CURVE_SIZES = (8, 32, 128, 512)  # labelled sentences per class (the training sp
 METHODS = {
     "scratch": dict(pretrained=False, train_encoder=True, head_lr=3e-4, encoder_lr=3e-4),
     "probe": dict(pretrained=True, train_encoder=False, head_lr=3e-3, encoder_lr=0.0),
-    "finetune": dict(pretrained=True, train_encoder=True, head_lr=1e-3, encoder_lr=3e-5),
+    "finetune": dict(pretrained=True, train_encoder=True, head_lr=1e-3, encoder_lr=3e-4),
 }
 METHOD_NAMES = {"scratch": "from scratch", "probe": "linear probe", "finetune": "full fine-tuning"}
 

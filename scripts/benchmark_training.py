@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a file from anywhere, without installing the library
 
 from course_support.gpt import GPT, GPTConfig  # noqa: E402
-from course_support.lab import flops_per_token, peak_flops, reference_namespace  # noqa: E402
+from course_support.lab import measured_flops_per_token, peak_flops, reference_namespace  # noqa: E402
 
 TARGETS = {"reference/tuned": 0.97, "reference/beginner": 4.0}  # on one H100, default size
 LOOPS = ("beginner", "reference", "tuned")
@@ -204,7 +204,7 @@ def benchmark(setup: Setup, device: torch.device, *, tiny: bool) -> dict:
     for name in LOOPS:
         print(f"  timing {name} ...", flush=True)
         loops[name] = measure(name, setup, device)
-    fpt = flops_per_token(model_config(setup, "sdpa"))
+    fpt = measured_flops_per_token(model_config(setup, "sdpa"))
     peak = peak_flops(device, "bf16")  # every loop against the card's bf16 peak, the beginner's too
     for figures in loops.values():
         figures["mfu"] = fpt * figures["tokens_per_s"] / peak if peak else None

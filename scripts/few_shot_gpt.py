@@ -87,20 +87,22 @@ def main(argv=None) -> int:
     test = rng.sample(speech_or_narration("test"), args.n)
     train = speech_or_narration("train")
     rows = []
+    def row(method, shots, answers):
+        correct = sum(a == label for a, (_, label) in zip(answers, test))
+        return {"method": method, "shots": shots, "accuracy": round(correct / len(test), 4),
+                "answered_speech": round(sum(answers) / len(test), 4)}  # 0 or 1: always the same answer
+
     for shots in (0, 1, 2):
-        correct = 0
-        for text, label in test:
-            demos = rng.sample(train, shots)
-            correct += prompt_answer(model, tok, demos, text) == label
-        rows.append({"method": f"{shots}-shot prompt", "shots": shots, "accuracy": round(correct / len(test), 4)})
-    quoted = sum(quote_answer(model, tok, text) == label for text, label in test)
-    rows.append({"method": "quotation marks more probable", "shots": 0, "accuracy": round(quoted / len(test), 4)})
+        answers = [prompt_answer(model, tok, rng.sample(train, shots), text) for text, _ in test]
+        rows.append(row(f"{shots}-shot prompt", shots, answers))
+    rows.append(row("quotation marks more probable", 0, [quote_answer(model, tok, text) for text, _ in test]))
     made_by = {"command": "python scripts/few_shot_gpt.py", "gpt": saved["config"], "test_sentences": len(test),
                "seconds": round(time.perf_counter() - started, 1), "torch": str(torch.__version__)}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps({"made_by": made_by, "rows": rows}, indent=1) + "\n")
     for row in rows:
-        print(f"{row['method']:32} accuracy {row['accuracy']:.3f} (chance 0.5)")
+        print(f"{row['method']:32} accuracy {row['accuracy']:.3f} (chance 0.5), answered speech "
+              f"{row['answered_speech']:.0%} of the time")
     if args.ship:
         target = checkpoint_dir() / GPT_FILE
         shutil.copyfile(path, target)

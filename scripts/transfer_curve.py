@@ -27,7 +27,7 @@ from course_support.transfer import METHODS, learning_curve  # noqa: E402
 OUT = ROOT / "data" / "transfer" / "learning_curve.json"
 ANSWERS = ("SentenceClassifier", "set_trainable", "sample_per_class", "make_optimizer", "fine_tune_step", "accuracy")
 SWEEP = {  # (head_lr, encoder_lr) tried for each method at 32 labels per class
-    "scratch": [(3e-4, 3e-4), (1e-3, 1e-3), (3e-3, 3e-3)],
+    "scratch": [(1e-4, 1e-4), (3e-4, 3e-4), (1e-3, 1e-3), (3e-3, 3e-3)],
     "probe": [(3e-3, 0.0), (1e-2, 0.0), (3e-2, 0.0)],
     "finetune": [(1e-3, 3e-5), (1e-3, 1e-4), (1e-3, 3e-4)],
 }

@@ -20,7 +20,7 @@ def test_tiny_preset_runs_writes_its_files_and_learns(root, tmp_path):
                              "--threads", "1"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
-    for name in ("curves.png", "config.json", "results.json", "samples.txt"):
+    for name in ("curves.png", "config.json", "results.json", "samples.txt", "model.pt"):
         assert (out / name).stat().st_size > 0, f"{name} is missing or empty"
     config = json.loads((out / "config.json").read_text())
     assert {k: config[k] for k in lab.PRESETS["tiny"]} == lab.PRESETS["tiny"], "config.json holds the effective config"
@@ -65,7 +65,7 @@ def test_unigram_entropy_and_flops():
     assert lab.unigram_entropy([7] * 9) == 0.0
     # 6 layers, width 512, context 512, vocabulary 8192: the toolchain's reference model.
     # 1.22M tokens/s there was 19% of an H100's 989 TFLOP/s.
-    flops = lab.flops_per_token(GPTConfig(vocab_size=8192, block_size=512, n_layer=6, n_head=8, n_embd=512))
+    flops = lab.measured_flops_per_token(GPTConfig(vocab_size=8192, block_size=512, n_layer=6, n_head=8, n_embd=512))
     assert abs(flops * 1.22e6 / 989e12 - 0.19) < 0.01
     assert lab.peak_flops(torch.device("cpu"), "bf16") is None
 

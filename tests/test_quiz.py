@@ -31,6 +31,9 @@ CHAPTERS = {  # the book's chapters, and the sections that exist already
     "Data": set(),
     "Compute, memory and distributed training": set(),
     "Scaling laws": set(),
+    "Transfer: what pre-training is for": {"What pre-training buys: the course's learning curve",
+                                           "Fine-tuning, probing and parameter-efficient methods",
+                                           "Zero-shot and few-shot: transfer without training"},
 }
 DELETED = "q07"  # the answer cell the learner "deleted" removes
 # Spellings that must count as the letter (applied to the key), and answers that must score 0.

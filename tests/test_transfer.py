@@ -56,6 +56,7 @@ def test_shipped_checkpoints_match_their_checksums_and_fit_the_budget():
 
 def test_a_damaged_checkpoint_is_refused(tmp_path, monkeypatch):
     data = tmp_path / "data"
+    data.mkdir()
     for folder in ("austen", "tokenizer"):
         (data / folder).symlink_to(transfer.data_dir() / folder)
     shutil.copytree(transfer.checkpoint_dir(), data / "checkpoints")
