@@ -100,10 +100,10 @@ def train_rung(config: GPTConfig, train_ids: torch.Tensor, val_ids: torch.Tensor
             position = 0
         rows = order[position:position + batch_size]
         position += batch_size
-        for group in optimizer.param_groups:
-            group["lr"] = _learning_rate(step, steps, lr)
+        for param_group in optimizer.param_groups:
+            param_group["lr"] = _learning_rate(step, steps, lr)
         loss = loss_fn(model(inputs[rows].to(device)), targets[rows].to(device))
-        optimizer.zero_grad(set_to_none=True)
+        optimizer.zero_grad()  # set_to_none by default
         loss.backward()
         optimizer.step()
         if progress is not None:
@@ -185,7 +185,7 @@ def machine(device=None) -> str:
 
 def save_ladder(ladder: dict, path: Path = SHIPPED, *, command: str | None = None) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(exist_ok=True, parents=True)
     data = {**ladder, **({"command": command} if command else {})}
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     return path
@@ -215,7 +215,8 @@ def plot_ladder(n, loss, *, law=None, held_out: int = 1, ax=None, title="A scali
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 4), constrained_layout=True)
-    n, loss = np.asarray(n, dtype=float), np.asarray(loss, dtype=float)
+    n = np.array(n, dtype=float)
+    loss = np.array(loss, dtype=float)
     fit = len(n) - held_out
     ax.loglog(n[:fit], loss[:fit], "o", color="C0", label="measured, used for the fit")
     ax.loglog(n[fit:], loss[fit:], "s", color="C3", label="measured, held out")

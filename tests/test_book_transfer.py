@@ -68,7 +68,7 @@ def test_task_examples_and_label_balance_are_shown(site):
 
 
 def test_results_files_are_shown_and_the_prose_quotes_them(site, root):
-    words = text_of(page(site, "transfer"))
+    words = " ".join(text_of(page(site, "transfer")).split())  # the prose wraps lines
     curve = json.loads((root / "data" / "transfer" / "learning_curve.json").read_text())
     for row in curve["rows"]:
         assert f"{row['accuracy']:.1%}" in words, f"the learning curve's {row} is not on the page"

@@ -156,8 +156,8 @@ def feedback_lines(out, student) -> dict:
 
 # --- the notebook itself -----------------------------------------------------------------
 
-def test_quiz_has_20_to_24_questions_of_four_options(paths, questions):
-    assert 20 <= len(questions) <= 24, f"{len(questions)} questions"
+def test_quiz_has_20_to_30_questions_of_four_options(paths, questions):
+    assert 20 <= len(questions) <= 30, f"{len(questions)} questions"
     assert sorted(questions) == [f"q{i:02d}" for i in range(1, len(questions) + 1)]
     cells = nbformat.read(paths["release"], as_version=4).cells
     stems = [c.source for c in cells if c.cell_type == "markdown" and c.source.startswith("### Question")]
