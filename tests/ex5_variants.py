@@ -6,22 +6,16 @@ once, so a changed reference fails loudly here instead of silently testing somet
 The grading tests submit every variant (with the reference's other answer cells) and check
 that exactly the listed test cells lose their points.
 """
+from functools import partial
 from pathlib import Path
 
-from autograder.nbtools import solution_sources
+from autograder.nbtools import edited, solution_sources
 
 _SOURCE = Path(__file__).resolve().parent.parent / "solutions" / "ex5_scaling" / "ex5_scaling.ipynb"
 _REFERENCE = solution_sources(_SOURCE)
 
 
-def _edit(cell: str, *edits: tuple[str, str]) -> dict[str, str]:
-    """{cell: the reference source of `cell` with each (old, new) replacement applied once}."""
-    source = _REFERENCE[cell]
-    for old, new in edits:
-        found = source.count(old)
-        assert found == 1, f"{cell}: the text to replace occurs {found} times in the reference, not once: {old!r}"
-        source = source.replace(old, new)
-    return {cell: source}
+_edit = partial(edited, _REFERENCE)  # _edit(cell, (old, new), ...): the reference with one mistake
 
 
 _PARAMS = {"test_count_parameters_total", "test_count_parameters_non_embedding"}
