@@ -4,7 +4,8 @@
 # Also: make test-fast (the inner loop, under 5 minutes), make release, make clean,
 #   make grade ASSIGNMENT=... (grade every submission in autograder/submitted/),
 #   make regrade (every assignment with submissions, e.g. after fixing a test),
-#   make learner-bundle (dist/: the notebooks, library and data for learners, no solutions).
+#   make learner-bundle (dist/: the notebooks, library and data for learners, no solutions),
+#   make wheel (dist/: the course library with its data, installable with pip).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -13,7 +14,7 @@ STAMP := $(VENV)/.installed
 # nbgrader runs `alembic` and jupyter-book runs kernels: both must come from the venv.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv release book test test-fast grade regrade learner-bundle clean
+.PHONY: venv system-packages release book test test-fast wheel grade regrade learner-bundle clean
 
 venv: $(STAMP)
 
@@ -21,6 +22,9 @@ $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@# The instructors' tooling (autograder/) is no part of the learners' library: the course
+	@# environment finds it, from any folder, through the checkout put on its path.
+	echo "$(CURDIR)" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/course-checkout.pth"
 	@touch $@
 
 release: $(STAMP)
@@ -30,12 +34,23 @@ book: release
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "book: $(CURDIR)/_build/html/index.html"
 
+# bubblewrap and chromium: installed when run as root, otherwise named in one sentence.
+system-packages:
+	@bash scripts/system_packages.sh
+
 # The release is not regenerated here: a test checks that the committed notebooks/ is fresh.
-test: $(STAMP)
+test: system-packages $(STAMP)
 	$(BIN)/python -m pytest --durations=15
 
-test-fast: $(STAMP)
+test-fast: system-packages $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
+
+# The learners' library with its data as a wheel in dist/ (what `pip install` of the repository builds).
+wheel: $(STAMP)
+	rm -rf build
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation -w dist .
+	rm -rf build
+	@ls -l dist/course_support-*.whl
 
 # make grade ASSIGNMENT=ex1_lm_dataset [SUBMITTED=dir] [OUT=dir]
 grade: $(STAMP)

@@ -3,7 +3,9 @@
     python -m autograder.release          # regenerate notebooks/ (what `make release` runs)
     python -m autograder.release --check  # exit 1 when notebooks/ is stale; changes nothing
 
-nbgrader strips the solutions and hidden tests; `notebooks/` is never edited by hand.
+nbgrader strips the solutions and hidden tests; `notebooks/` is never edited by hand. Before
+that, each source notebook gets the current set-up cell (autograder/setup_cell.py: it installs the
+course library where it is missing, from the repository named in `_config.yml`).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import CONFIG, ROOT
+from . import CONFIG, ROOT, setup_cell
 
 SOURCE = ROOT / "solutions"
 RELEASE = ROOT / "notebooks"
@@ -64,6 +66,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="report a stale notebooks/ and exit 1")
     args = parser.parse_args()
+    sources = sorted(SOURCE.glob("*/*.ipynb"))
+    stale_sources = [p for p in sources if setup_cell.refresh(p, write=not args.check)]
+    if args.check and stale_sources:
+        for path in stale_sources:
+            print(f"stale: {path.relative_to(ROOT)} (its set-up cell differs from _config.yml's)")
+        print("solutions/ is stale: run `make release`")
+        return 1
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / "release"
         generate(fresh)

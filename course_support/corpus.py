@@ -1,7 +1,8 @@
 """The course corpus: Jane Austen's six novels, shipped in `data/austen/`.
 
-Everything is found from this file's location (or `COURSE_DATA_DIR`), never from the
-current folder, because nbgrader runs notebooks from other folders.
+The data folder is found by the rule in `data_files.py` (the installed package, the folder
+beside it, or `COURSE_DATA_DIR`), never from the current folder, because nbgrader runs
+notebooks from other folders.
 
 The split is fixed: *Persuasion* is held out for validation, the other five novels train.
 `tiny` and `tiny_val` are short slices of each split for fast CPU tests.
@@ -9,11 +10,12 @@ The split is fixed: *Persuasion* is held out for validation, the other five nove
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from .data_files import data_dir
 
 
 @dataclass(frozen=True)
@@ -38,18 +40,6 @@ SPLITS = ("train", "val", "tiny", "tiny_val")
 # About 25k tokens each: big enough to over-fit visibly, small enough for seconds on a CPU.
 TINY_CHARS = 100_000
 TINY_SOURCE = {"tiny": "prideprejudice", "tiny_val": "persuasion"}
-
-
-def data_dir() -> Path:
-    """The course's `data/` folder (override with the COURSE_DATA_DIR environment variable)."""
-    override = os.environ.get("COURSE_DATA_DIR")
-    path = Path(override) if override else Path(__file__).resolve().parent.parent / "data"
-    if not (path / "austen").is_dir():
-        raise FileNotFoundError(
-            f"course data not found in {path}: install the course library from a clone of "
-            "the repository with `pip install -e .` (or set COURSE_DATA_DIR to its data/ folder)"
-        )
-    return path
 
 
 def novel_path(name: str) -> Path:

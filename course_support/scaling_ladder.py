@@ -26,10 +26,9 @@ from pathlib import Path
 
 import torch
 
+from .data_files import data_dir
 from .gpt import GPT, GPTConfig
 
-ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ROOT / "data" / "scaling" / "ladder.json"
 
 # The rungs: (name, n_layer, n_head, n_embd), from about 50k to 2M parameters without the
 # embeddings. Every rung sees TOKENS training tokens, in blocks of BLOCK_SIZE.
@@ -183,17 +182,22 @@ def machine(device=None) -> str:
     return f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
 
 
-def save_ladder(ladder: dict, path: Path = SHIPPED, *, command: str | None = None) -> Path:
-    path = Path(path)
+def shipped_path() -> Path:
+    """The reference ladder that ships with the course data (data/scaling/ladder.json)."""
+    return data_dir() / "scaling" / "ladder.json"
+
+
+def save_ladder(ladder: dict, path: Path | None = None, *, command: str | None = None) -> Path:
+    path = Path(path) if path else shipped_path()
     path.parent.mkdir(exist_ok=True, parents=True)
     data = {**ladder, **({"command": command} if command else {})}
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     return path
 
 
-def load_ladder(path: Path = SHIPPED) -> dict:
+def load_ladder(path: Path | None = None) -> dict:
     """The shipped reference ladder (or another one saved with save_ladder)."""
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    return json.loads(Path(path or shipped_path()).read_text(encoding="utf-8"))
 
 
 def table(ladder: dict) -> str:

@@ -7,7 +7,7 @@ keeps back (no solutions/, no autograder/).
 The zip unpacks into one folder, `pretraining-course/`, holding the released exercises
 (`notebooks/`), the support library (`course_support/`), the corpus and tokenizer (`data/`),
 the learners' `requirements.txt` (the course pins without the book and test tools), a
-`pyproject.toml` that installs the library alone, and `README.md` (from
+`pyproject.toml` that installs the library with its data, and `README.md` (from
 scripts/LEARNER_README.md). The same sources give the same bytes (fixed dates, sorted names).
 """
 from __future__ import annotations
@@ -55,15 +55,9 @@ def learner_requirements(text: str) -> str:
 
 
 def learner_pyproject(text: str) -> str:
-    """A pyproject.toml that installs course_support alone (the course's also lists autograder)."""
-    project = tomllib.loads(text)["project"]
-    fields = "".join(f"{key} = {json.dumps(project[key])}\n"
-                     for key in ("name", "version", "description", "requires-python") if key in project)
-    return ("# Installs the course library; `pip install -e .` keeps it beside data/, where it reads\n"
-            "# the corpus and the tokenizer.\n"
-            '[build-system]\nrequires = ["setuptools>=64"]\nbuild-backend = "setuptools.build_meta"\n\n'
-            f"[project]\n{fields}\n"
-            '[tool.setuptools]\npackages = ["course_support"]\n')
+    """The course's pyproject.toml (it installs course_support with its data, nothing else)
+    without its test-runner settings, which the bundle has no use for."""
+    return text.split("[tool.pytest.ini_options]")[0].rstrip() + "\n"
 
 
 def bundle_entries() -> dict[str, bytes]:

@@ -28,7 +28,7 @@ def next_token_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=scaling_ladder.SHIPPED)
+    parser.add_argument("--out", type=Path, default=None, help="default: data/scaling/ladder.json")
     parser.add_argument("--tokens", type=int, default=scaling_ladder.TOKENS, help="training tokens per rung")
     parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda when available)")
     args = parser.parse_args(argv)

@@ -34,9 +34,13 @@ def test_every_exercise_checks_before_each_test(root):
     import nbformat
     for path in sorted((root / "solutions").glob("*/*.ipynb")):
         cells = nbformat.read(path, as_version=4).cells
-        first_code = next(c for c in cells if c.cell_type == "code")
-        meta = first_code.metadata["nbgrader"]
-        assert meta["grade_id"] == "comparison_guard" and meta["locked"], f"{path.name}: the guard is not the first code cell"
+        setup, guard = [c for c in cells if c.cell_type == "code"][:2]
+        # The set-up cell (it installs the library on Colab) runs first, so it is locked: the
+        # grader restores its source and no learner code runs before the guard.
+        meta = setup.metadata.get("nbgrader", {})
+        assert meta.get("grade_id") == "course_setup" and meta.get("locked"), f"{path.name}: the first code cell is not the locked set-up cell"
+        meta = guard.metadata["nbgrader"]
+        assert meta["grade_id"] == "comparison_guard" and meta["locked"], f"{path.name}: the guard does not follow the set-up cell"
         tests = [c for c in cells if c.metadata.get("nbgrader", {}).get("grade")]
         unguarded = [c.metadata["nbgrader"]["grade_id"] for c in tests
                      if not c.source.startswith("def _grading_test():\n    _comparisons.check()")]

@@ -117,7 +117,9 @@ def test_requirements_are_the_course_pins_without_book_and_test_tools(root, bund
 
 def test_pyproject_installs_the_library_alone(bundle):
     project = tomllib.loads((bundle / "pyproject.toml").read_text())
-    assert project["tool"]["setuptools"]["packages"] == ["course_support"]
+    assert project["tool"]["setuptools"]["packages"] == ["course_support", "course_support.data"]
+    assert project["tool"]["setuptools"]["package-dir"] == {"course_support.data": "data"}
+    assert "pytest" not in project.get("tool", {})
     assert (bundle / "course_support" / "__init__.py").is_file()
 
 
