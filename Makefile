@@ -1,5 +1,6 @@
 # Two commands on a fresh machine (only Python 3.11 and make needed):
-#   make book   set up .venv/, regenerate notebooks/ from solutions/, build the book into _build/html/
+#   make book   set up .venv/, regenerate notebooks/ from solutions/ (and book/notebooks/, the
+#               chapters with widgets as notebooks), build the book into _build/html/
 #   make test   set up .venv/ and run the whole test suite (what CI runs)
 # Also: make test-fast (the inner loop, under 5 minutes), make release, make clean,
 #   make grade ASSIGNMENT=... (grade every submission in autograder/submitted/),
@@ -29,6 +30,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 release: $(STAMP)
 	$(BIN)/python -m autograder.release
+	$(BIN)/python -m autograder.chapter_notebooks
 
 book: release
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going

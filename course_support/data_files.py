@@ -69,3 +69,13 @@ def verify(*, quiet: bool = False) -> list[str]:
     if not quiet:
         print(f"course data OK: {len(checked)} files in {root}, each matching its SHA-256")
     return checked
+
+
+def record_checksum(path: Path) -> None:
+    """Write `path`'s SHA-256 into the SHA256SUMS of its folder (for the scripts that rebuild a
+    shipped file)."""
+    path = Path(path)
+    listing = path.parent / CHECKSUMS
+    sums = read_checksums(path.parent) if listing.exists() else {}
+    sums[path.name] = sha256(path)
+    listing.write_text("".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items())), encoding="utf-8")

@@ -1,32 +1,48 @@
-"""The lab of exercise 3 as a command: pre-train the course GPT on Austen with the reference loop.
+"""The lab of exercise 3: pre-train the course GPT on Austen with your own training loop.
+
+The notebook's last section calls `run` with the notebook's own functions:
+
+    lab.run(preset, train=train, dataset=packed, evaluate=evaluate, get_device=get_device)
+
+The command does the same from a terminal once exercises 1 and 3 are done:
 
     python -m course_support.lab --preset cpu    # at most 10 minutes on 2 CPU cores
     python -m course_support.lab --preset gpu    # sized for at most 2 minutes on one H100
-    python -m course_support.lab --preset tiny   # seconds, anywhere (the tests' smoke run)
+    python -m course_support.lab --preset tiny   # seconds, anywhere (a smoke run)
+
+It trains with your answers, read from your notebooks: `train`, `evaluate` and `get_device`
+(and the `lr_at` and `configure_optimizer` that `train` calls) from ex3_training_loop.ipynb,
+and `PackedLMDataset` from ex1_lm_dataset.ipynb. Of each notebook it runs the set-up cell and
+the answer cells (nbgrader's `setup` and `solution` cells), never a test cell or any other
+cell. It looks for `<assignment>.ipynb` in the folder given by `--notebooks` (default: the
+current folder), then in `<assignment>/` and `notebooks/<assignment>/` below that folder, then
+in the sibling folder `../<assignment>/`: started in the course folder, in `notebooks/` or in
+an exercise's folder, it finds both. When a notebook is missing, or one of those answers still
+raises NotImplementedError, it says so in one sentence and exits with status 2.
 
 It trains on the five training novels, validates on the held-out one (Persuasion), prints
 the wall time, tokens/s, MFU, the final validation loss and perplexity against the unigram
 entropy of the validation text, samples text, and writes `curves.png`, `config.json`,
-`results.json`, `samples.txt` and the weights `model.pt` to `--out` (default `runs/lab/<preset>/`, ignored by git).
-It needs only torch, numpy, tokenizers, tqdm and matplotlib: no Jupyter.
+`results.json`, `samples.txt` and the weights `model.pt` to `--out` (default
+`runs/lab/<preset>/` under the current folder). It needs only torch, numpy, tokenizers, tqdm
+and matplotlib: no Jupyter.
 
-The training loop is not in this file. The library never holds an exercise's answer, so the
-command reads the reference answers from the source notebooks in `solutions/` when it runs
-(`train` and its helpers from exercise 3, `PackedLMDataset` from exercise 1) and executes
-their code as it is: the lab always runs exactly the code that learners are graded against.
-The notebook's lab uses the same presets and helpers with the learner's own `train`.
+The library never holds an exercise's answer: the training loop, the data set and the choice
+of device always come from the caller.
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import io
 import json
+import linecache
 import math
-import re
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,9 +54,6 @@ from .gpt import GPT, GPTConfig
 from .scaling_ladder import measured_flops_per_token
 from .tokenizer import load_tokenizer
 
-ROOT = Path(__file__).resolve().parent.parent
-SOLUTIONS = ROOT / "solutions"
-DEFAULT_OUT = ROOT / "runs" / "lab"
 DEFAULT_PROMPT = "It was a fine morning, and"
 
 # Plain configurations: model size, data, optimisation, evaluation. `data` is "full" (the five
@@ -75,48 +88,141 @@ PRESETS = {
 PEAK_BF16_FLOPS = (("H100 PCIe", 756e12), ("H100", 989e12), ("H200", 989e12), ("GH200", 989e12),
                    ("A100", 312e12), ("L40S", 362e12), ("L4", 121e12), ("A10", 125e12))
 
-_MARKER = re.compile(r"^\s*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
+# -- the learner's answers, read from their notebooks ----------------------------------------
+
+@dataclass(frozen=True)
+class Need:
+    """What the command takes from one assignment's notebook."""
+    assignment: str
+    names: tuple[str, ...]  # passed to `run`
+    checked: tuple[str, ...]  # must not be the release's placeholder (`names` and their helpers)
+    use: str  # what the lab does with them, for the messages
 
 
-# -- the reference answers, read from the source notebooks ------------------------------------
+NEEDS = (
+    Need("ex3_training_loop", ("train", "evaluate", "get_device"),
+         ("get_device", "configure_optimizer", "lr_at", "evaluate", "train"), "trains with"),
+    Need("ex1_lm_dataset", ("PackedLMDataset",), ("PackedLMDataset",), "cuts the novels into blocks with"),
+)
 
-def notebook_code(assignment: str, grade_ids: list[str] | None = None) -> str:
-    """The Python source of a source notebook's `setup` cell and answer cells (all of them, or
-    those named in `grade_ids`, in notebook order), with the solution markers removed."""
-    path = SOLUTIONS / assignment / f"{assignment}.ipynb"
-    if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: the lab runs the reference answers in solutions/")
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    chunks = []
+
+class MissingAnswer(Exception):
+    """A notebook or an answer that the command needs is missing (the message is one sentence)."""
+
+
+def find_notebook(assignment: str, folder: Path) -> Path | None:
+    """The first of folder/A.ipynb, folder/A/A.ipynb, folder/notebooks/A/A.ipynb and
+    folder/../A/A.ipynb that exists, for A = assignment; None when there is none."""
+    name, folder = f"{assignment}.ipynb", Path(folder).resolve()
+    candidates = (folder / name, folder / assignment / name, folder / "notebooks" / assignment / name,
+                  folder.parent / assignment / name)
+    return next((path for path in candidates if path.is_file()), None)
+
+
+def answer_cells(path: Path) -> list[tuple[str, str]]:
+    """(grade_id, source) of a notebook's set-up cell and answer cells, in notebook order: the
+    code cells whose nbgrader metadata says `grade_id: setup` or `solution: true`."""
+    cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
+    found = []
     for cell in cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
-        gid = meta.get("grade_id")
-        wanted = gid == "setup" or (meta.get("solution") and (grade_ids is None or gid in grade_ids))
-        if cell.get("cell_type") == "code" and wanted:
-            source = "".join(cell["source"])
-            chunks.append("\n".join(l for l in source.splitlines() if not _MARKER.match(l)))
-    found = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in cells}
-    missing = sorted(set(grade_ids or ()) - found)
-    if missing:
-        raise KeyError(f"{path.name} has no cells {missing}")
-    return "\n\n".join(chunks) + "\n"
+        if cell.get("cell_type") == "code" and (meta.get("solution") or meta.get("grade_id") == "setup"):
+            source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            # IPython's `%magic` and `!shell` lines are not Python: a plain interpreter skips them.
+            lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+            found.append((meta.get("grade_id"), "\n".join(lines) + "\n"))
+    return found
 
 
-@lru_cache(maxsize=None)
-def _reference(assignment: str, grade_ids: tuple[str, ...] | None) -> dict:
-    namespace = {"__name__": f"reference_{assignment}"}
-    code = compile(notebook_code(assignment, list(grade_ids) if grade_ids else None),
-                   f"solutions/{assignment}/{assignment}.ipynb", "exec")
-    with contextlib.redirect_stdout(io.StringIO()):  # the setup cells print a little
-        exec(code, namespace)
+def placeholders(cells: list[tuple[str, str]], names) -> list[str]:
+    """Those of `names` whose last definition in `cells` still holds the release's placeholder:
+    a `raise NotImplementedError` among the statements of its body (of a method's, for a
+    class) before any `return`, so that it raises whenever it is called. A raise inside an
+    `if`, or one left after the `return`, is left alone."""
+    def raises(body) -> bool:
+        for statement in body:
+            if isinstance(statement, ast.Return):
+                return False  # what follows never runs
+            exc = statement.exc if isinstance(statement, ast.Raise) else None
+            exc = exc.func if isinstance(exc, ast.Call) else exc
+            if isinstance(exc, ast.Name) and exc.id == "NotImplementedError":
+                return True
+        return False
+
+    last = {}
+    for _, source in cells:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue  # reported with its line when the cell runs
+        last.update({node.name: node for node in tree.body
+                     if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in names})
+    unfinished = []
+    for name, node in last.items():
+        bodies = [node.body] if isinstance(node, ast.FunctionDef) else \
+            [m.body for m in node.body if isinstance(m, ast.FunctionDef)]
+        if any(raises(body) for body in bodies):
+            unfinished.append(name)
+    return [name for name in names if name in unfinished]
+
+
+def run_cells(cells: list[tuple[str, str]], origin: str, module: str) -> dict:
+    """A fresh namespace, named `module`, in which `cells` have run in order (their printing
+    hidden). Each cell is compiled as `origin [grade_id]` and its lines are given to linecache,
+    so that a traceback names the notebook and the cell and shows the line."""
+    namespace = {"__name__": module}
+    for grade_id, source in cells:
+        filename = f"{origin} [{grade_id}]"
+        linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(source, filename, "exec"), namespace)
     return namespace
 
 
-def reference_namespace(assignment: str, grade_ids: list[str] | None = None) -> dict:
-    """A module-like namespace in which the setup cell and the answer cells of a
-    source notebook have run: `reference_namespace("ex3_training_loop")["train"]` is the
-    reference loop. Loaded once per process."""
-    return _reference(assignment, tuple(grade_ids) if grade_ids else None)
+def _shown(path: Path) -> str:
+    """A path as the learner typed it: relative to the current folder when it is below it."""
+    path = Path(path).resolve()
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
+def _listed(names) -> str:
+    quoted = [f"`{name}`" for name in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def notebook_answers(folder: Path = Path(".")) -> tuple[dict, list[Path]]:
+    """`run`'s keyword arguments train, evaluate, get_device and dataset, from the learner's
+    notebooks found from `folder` (see `find_notebook`), and the notebooks read. Raises
+    MissingAnswer, with one sentence, when a notebook or a finished answer is missing."""
+    found = []
+    for need in NEEDS:  # every check before any code runs
+        exercise = f"exercise {need.assignment.split('_')[0].removeprefix('ex')}"
+        what = f"the lab {need.use} your {_listed(need.names)} from {need.assignment}.ipynb"
+        path = find_notebook(need.assignment, folder)
+        if path is None:
+            where = _shown(folder)
+            where = "the current folder" if where == "." else where
+            raise MissingAnswer(f"{what}, which is not in {where}, in {need.assignment}/ or notebooks/"
+                                f"{need.assignment}/ below it, or in ../{need.assignment}/: start the command "
+                                "in your course folder, or name the notebooks' folder with --notebooks")
+        cells = answer_cells(path)
+        unfinished = placeholders(cells, need.checked)
+        if unfinished:
+            verb = "raises" if len(unfinished) == 1 else "raise"
+            raise MissingAnswer(f"the lab {need.use} your {_listed(unfinished)} from {_shown(path)}, "
+                                f"which still {verb} NotImplementedError: finish {exercise} first")
+        found.append((need, path, cells))
+    spaces = {}
+    for need, path, cells in found:
+        spaces[need.assignment] = space = run_cells(cells, _shown(path), f"learner_{need.assignment}")
+        absent = [name for name in need.names if name not in space]
+        if absent:
+            raise MissingAnswer(f"the lab {need.use} your {_listed(absent)}, which {_shown(path)} "
+                                "does not define in its answer cells")
+    ex3, ex1 = spaces["ex3_training_loop"], spaces["ex1_lm_dataset"]
+    answers = dict(train=ex3["train"], evaluate=ex3["evaluate"], get_device=ex3["get_device"],
+                   dataset=ex1["PackedLMDataset"])
+    return answers, [path for _, path, _ in found]
 
 
 # -- data and figures ------------------------------------------------------------------------
@@ -185,22 +291,29 @@ def sample_text(model, tok, prompt: str, *, device, max_new_tokens=80, temperatu
 
 # -- the run ---------------------------------------------------------------------------------
 
-def run(preset: str = "cpu", out: Path | None = None, *, device=None, overrides: dict | None = None,
-        prompt: str = DEFAULT_PROMPT, progress: bool = True) -> dict:
-    """Train with the reference code, print and write the figures; returns the results dict."""
-    import matplotlib
-    matplotlib.use("Agg")  # files only: this may run on a machine without a display
-    import matplotlib.pyplot as plt
+@dataclass
+class LabRun:
+    """What `run` returns: the figures it printed, train's history (with the final
+    evaluation), the trained model (not compiled) and the sampled texts."""
+    results: dict
+    history: dict
+    model: GPT
+    samples: list[str]
 
-    from .plotting import plot_history
 
+def run(preset: str = "cpu", *, train, dataset, evaluate, get_device, out: Path | None = None, device=None,
+        overrides: dict | None = None, prompt: str = DEFAULT_PROMPT, progress: bool = True) -> LabRun:
+    """Pre-train the course GPT with the caller's answers; print the figures and samples.
+
+    train, evaluate, get_device: exercise 3's functions, called as the exercise contract says.
+    dataset: exercise 1's `PackedLMDataset`, or any `dataset(ids, block_size)` that returns the
+        (x, y) blocks of a 1-D tensor of ids (the notebook's `packed`).
+    out: the folder for curves.png, config.json, results.json, samples.txt and model.pt
+        (None: write nothing, as in the notebook). overrides: changes to the preset's config.
+    """
     started = time.perf_counter()
     config = {**PRESETS[preset], **(overrides or {})}
-    out = Path(out) if out is not None else DEFAULT_OUT / preset
-    out.mkdir(parents=True, exist_ok=True)
-    ref = reference_namespace("ex3_training_loop")
-    blocks = reference_namespace("ex1_lm_dataset", ["answer_PackedLMDataset"])["PackedLMDataset"]
-    device = ref["get_device"](device)
+    device = torch.device(get_device(device))
     on_gpu = device.type == "cuda"
     if on_gpu:
         torch.set_float32_matmul_precision("high")  # TF32 for whatever still runs in float32
@@ -208,28 +321,30 @@ def run(preset: str = "cpu", out: Path | None = None, *, device=None, overrides:
     tok = load_tokenizer()
     train_ids, val_ids = token_streams(config["data"])
     block = config["block_size"]  # T on the notation page (B there is the batch size)
-    train_loader = DataLoader(blocks(train_ids, block), batch_size=config["batch_size"], shuffle=True,
+    # The training order comes from the loader's own generator: a resumed run replays it exactly.
+    train_loader = DataLoader(dataset(train_ids, block), batch_size=config["batch_size"], shuffle=True,
                               drop_last=True, generator=torch.Generator().manual_seed(config["seed"]),
                               pin_memory=on_gpu)
-    val_loader = DataLoader(blocks(val_ids, block), batch_size=config["eval_batch_size"])
+    val_loader = DataLoader(dataset(val_ids, block), batch_size=config["eval_batch_size"])
     model_config = GPTConfig(vocab_size=tok.vocab_size, block_size=block, n_layer=config["n_layer"],
                              n_head=config["n_head"], n_embd=config["n_embd"], dropout=config["dropout"])
     model = GPT(model_config, seed=config["seed"]).to(device)
+    # Compiling is the caller's choice (train never does it): on a GPU it fuses kernels, on a CPU it mostly costs time.
     runnable = torch.compile(model) if config["compile"] and on_gpu else model
     print(f"lab preset {preset!r} on {device} ({_device_name(device)}), torch {torch.__version__}")
     print(f"model: {model.num_parameters():,} parameters without embeddings; "
           f"{len(train_ids):,} training / {len(val_ids):,} validation tokens")
 
     t0 = time.perf_counter()
-    history = ref["train"](runnable, train_loader, steps=config["steps"], max_lr=config["max_lr"],
-                           min_lr=config["min_lr"], warmup_steps=config["warmup_steps"],
-                           weight_decay=config["weight_decay"], grad_accum_steps=config["grad_accum_steps"],
-                           grad_clip=config["grad_clip"], precision=config["precision"], device=device,
-                           val_loader=val_loader, eval_every=config["eval_every"], progress=progress,
-                           seed=config["seed"])
+    history = train(runnable, train_loader, steps=config["steps"], max_lr=config["max_lr"],
+                    min_lr=config["min_lr"], warmup_steps=config["warmup_steps"],
+                    weight_decay=config["weight_decay"], grad_accum_steps=config["grad_accum_steps"],
+                    grad_clip=config["grad_clip"], precision=config["precision"], device=device,
+                    val_loader=val_loader, eval_every=config["eval_every"], progress=progress,
+                    seed=config["seed"])
     seconds = time.perf_counter() - t0
     if not history["val_step"] or history["val_step"][-1] != config["steps"] - 1:
-        final = ref["evaluate"](model, val_loader, device=device)  # the figures need the last model
+        final = evaluate(model, val_loader, device=device)  # the figures need the last model
         history["val_step"].append(config["steps"] - 1)
         history["val_loss"].append(final["loss"])
         history["val_perplexity"].append(final["perplexity"])
@@ -241,25 +356,37 @@ def run(preset: str = "cpu", out: Path | None = None, *, device=None, overrides:
                + sample_text(model, tok, prompt, device=device, temperature=t, top_k=k)
                for t, k in ((0.7, 40), (1.0, None))]
     results["total wall time (s)"] = round(time.perf_counter() - started, 1)
-
-    fig = plot_history(history, title=f"course GPT on Austen, preset {preset}")
-    fig.savefig(out / "curves.png", dpi=120)
-    plt.close(fig)
-    effective = {"preset": preset, **config, "vocab_size": tok.vocab_size,
-                 "parameters_without_embeddings": model.num_parameters(),
-                 "flops_per_token": measured_flops_per_token(model_config), "device": str(device),
-                 "device_name": _device_name(device), "torch": torch.__version__}
-    (out / "config.json").write_text(json.dumps(effective, indent=2) + "\n")
-    (out / "results.json").write_text(json.dumps({"results": results, "history": history}, indent=1) + "\n")
-    (out / "samples.txt").write_text("\n\n".join(samples) + "\n")
-    # The trained weights, loadable with torch.load(..., weights_only=True): config and state dict.
-    torch.save({"config": model_config.to_dict(), "model": model.state_dict()}, out / "model.pt")
-
     for key, value in results.items():
         print(f"{key:28} {value}")
     print("\n" + "\n\n".join(samples))
+
+    if out is not None:
+        effective = {"preset": preset, **config, "vocab_size": tok.vocab_size,
+                     "parameters_without_embeddings": model.num_parameters(),
+                     "flops_per_token": measured_flops_per_token(model_config), "device": str(device),
+                     "device_name": _device_name(device), "torch": torch.__version__}
+        write_files(Path(out), title=f"course GPT on Austen, preset {preset}", config=effective,
+                    results=results, history=history, samples=samples, model=model)
+    return LabRun(results=results, history=history, model=model, samples=samples)
+
+
+def write_files(out: Path, *, title: str, config: dict, results: dict, history: dict, samples: list[str],
+                model) -> None:
+    """The run's files in `out`: curves.png, config.json, results.json, samples.txt, model.pt."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import plot_history
+
+    out.mkdir(parents=True, exist_ok=True)
+    fig = plot_history(history, title=title)
+    fig.savefig(out / "curves.png", dpi=120)
+    plt.close(fig)  # in a notebook, a figure left open would also show below the cell
+    (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    (out / "results.json").write_text(json.dumps({"results": results, "history": history}, indent=1) + "\n")
+    (out / "samples.txt").write_text("\n\n".join(samples) + "\n")
+    # The trained weights, loadable with torch.load(..., weights_only=True): config and state dict.
+    torch.save({"config": model.config.to_dict(), "model": model.state_dict()}, out / "model.pt")
     print(f"\nwrote {out}/: curves.png, config.json, results.json, samples.txt, model.pt")
-    return results
 
 
 def _device_name(device) -> str:
@@ -270,15 +397,29 @@ def _device_name(device) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    epilog = ("Your answers come from the set-up and answer cells of A.ipynb, for A = ex3_training_loop "
+              "(train, evaluate, get_device) and ex1_lm_dataset (PackedLMDataset), the first found of "
+              "DIR/A.ipynb, DIR/A/A.ipynb, DIR/notebooks/A/A.ipynb and DIR/../A/A.ipynb.")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=epilog)
     parser.add_argument("--preset", choices=sorted(PRESETS), default="cpu")
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default runs/lab/<preset>)")
-    parser.add_argument("--device", default=None, help="e.g. cpu, cuda, cuda:1 (default: the best available)")
+    parser.add_argument("--notebooks", type=Path, default=Path("."), metavar="DIR",
+                        help="where to look for your notebooks (default: the current folder)")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default: runs/lab/<preset> here)")
+    parser.add_argument("--device", default=None, help="e.g. cpu, cuda, cuda:1 (default: your get_device's choice)")
     parser.add_argument("--steps", type=int, default=None, help="override the preset's number of steps")
     parser.add_argument("--no-compile", action="store_true", help="do not torch.compile the model")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
     parser.add_argument("--prompt", default=DEFAULT_PROMPT)
     args = parser.parse_args(argv)
+    import matplotlib
+    matplotlib.use("Agg")  # files only: this may run on a machine without a display
+    try:
+        answers, notebooks = notebook_answers(args.notebooks)
+    except MissingAnswer as missing:
+        message = str(missing)
+        print(message[0].upper() + message[1:] + ".", file=sys.stderr)
+        return 2
+    print("your answers, from " + " and ".join(_shown(path) for path in notebooks))
     if args.threads:
         torch.set_num_threads(args.threads)
     overrides = {}
@@ -286,7 +427,8 @@ def main(argv: list[str] | None = None) -> int:
         overrides["steps"] = args.steps
     if args.no_compile:
         overrides["compile"] = False
-    run(args.preset, args.out, device=args.device, overrides=overrides, prompt=args.prompt)
+    out = args.out if args.out is not None else Path("runs", "lab", args.preset)
+    run(args.preset, out=out, device=args.device, overrides=overrides, prompt=args.prompt, **answers)
     return 0
 
 

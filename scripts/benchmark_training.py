@@ -40,7 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a file from anywhere, without installing the library
 
 from course_support.gpt import GPT, GPTConfig  # noqa: E402
-from course_support.lab import measured_flops_per_token, peak_flops, reference_namespace  # noqa: E402
+from autograder.reference import reference_namespace  # noqa: E402
+from course_support.lab import measured_flops_per_token, peak_flops  # noqa: E402
 
 TARGETS = {"reference/tuned": 0.97, "reference/beginner": 4.0}  # on one H100, default size
 LOOPS = ("beginner", "reference", "tuned")

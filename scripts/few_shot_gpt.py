@@ -1,6 +1,6 @@
 """Does the course GPT learn in context? Few-shot prompting on the speech-or-narration task.
 
-    python -m course_support.lab --preset cpu        # trains the course GPT: runs/lab/cpu/model.pt
+    python -m course_support.lab --preset cpu --notebooks solutions   # the course GPT: runs/lab/cpu/model.pt
     python scripts/few_shot_gpt.py --gpt runs/lab/cpu/model.pt --ship
 
 GPT-3 classified by prompting alone: a task description and k solved examples in the context,

@@ -9,7 +9,8 @@
 #   2. a torch.compile smoke test; if compiling fails, steps 3 and 4 run
 #      without it, and say so                                                (75 s)
 #   3. the training-loop benchmark -> $OUT/benchmark/results.{json,md}       (180 s)
-#   4. the lab, `python -m course_support.lab --preset gpu` -> $OUT/lab-gpu/  (140 s)
+#   4. the lab with the reference answers,
+#      `python -m course_support.lab --preset gpu --notebooks solutions` -> $OUT/lab-gpu/  (140 s)
 # All output also goes to $OUT/log.txt. Nothing is installed: the machine must already have
 # torch (2.11 or newer, with CUDA), numpy, tokenizers, tqdm and matplotlib. The exit status
 # is the number of steps that failed.
@@ -77,7 +78,7 @@ if missing:
 
   if [ "$DRY_RUN" = 1 ]; then
     step "benchmark (CPU, tiny)" 120 "$PY" scripts/benchmark_training.py --device cpu --tiny --threads 1 --out "$OUT/benchmark"
-    step "lab (tiny preset)" 120 "$PY" -m course_support.lab --preset tiny --threads 1 --out "$OUT/lab-tiny"
+    step "lab (tiny preset)" 120 "$PY" -m course_support.lab --preset tiny --notebooks solutions --threads 1 --out "$OUT/lab-tiny"
   else
     "$PY" -c 'import sys, torch; sys.exit(not torch.cuda.is_available())' \
       || { echo "no CUDA device: run with --dry-run on a machine without a GPU"; return 1; }
@@ -90,7 +91,7 @@ torch.cuda.synchronize()
 print("torch.compile works: forward and backward")
   ' || { NO_COMPILE=(--no-compile); echo "compiling fails here: the benchmark and the lab run without it"; }
     step "benchmark" 180 "$PY" scripts/benchmark_training.py --out "$OUT/benchmark" "${NO_COMPILE[@]}"
-    step "lab (gpu preset)" 140 "$PY" -m course_support.lab --preset gpu --out "$OUT/lab-gpu" "${NO_COMPILE[@]}"
+    step "lab (gpu preset)" 140 "$PY" -m course_support.lab --preset gpu --notebooks solutions --out "$OUT/lab-gpu" "${NO_COMPILE[@]}"
   fi
 
   echo; echo "=== summary"

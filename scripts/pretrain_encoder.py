@@ -31,9 +31,9 @@ from tqdm.auto import tqdm
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from autograder.reference import reference_namespace  # noqa: E402
 from course_support import BERT, BERTConfig, load_tokenizer  # noqa: E402
 from course_support.corpus import TRAIN_NOVELS, VALIDATION_NOVELS, chapters, load_novel, paragraphs, sentences  # noqa: E402
-from course_support.lab import reference_namespace  # noqa: E402
 from course_support.transfer import ENCODER_FILE, checkpoint_dir  # noqa: E402
 
 CONFIG = dict(n_layer=4, n_head=4, n_embd=128, max_position=128, dropout=0.0)

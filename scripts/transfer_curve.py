@@ -21,7 +21,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from course_support.lab import reference_namespace  # noqa: E402
+from autograder.reference import reference_namespace  # noqa: E402
 from course_support.transfer import METHODS, learning_curve  # noqa: E402
 
 OUT = ROOT / "data" / "transfer" / "learning_curve.json"

@@ -128,6 +128,17 @@ def browser_context(sync_api, **context_options):
             browser.close()
 
 
+def wait_kernel_idle(page, timeout_ms: int):
+    """Until the open notebook's kernel is idle. The indicator also reads idle before the kernel
+    has started: wait for the kernel's name too."""
+    page.wait_for_function(
+        """() => {
+            const name = document.querySelector('.jp-NotebookPanel .jp-KernelName');
+            const idle = document.querySelector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']");
+            return idle && name && /python/i.test(name.innerText);
+        }""", timeout=timeout_ms)
+
+
 def jupyter_env(home: Path, **extra) -> dict:
     """Environment for a Jupyter server whose config, data, runtime and Lab settings live in
     `home` (a test's temporary folder), with the virtual environment's bin/ on PATH."""

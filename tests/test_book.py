@@ -86,8 +86,13 @@ def test_exercise_pages_launch_release_notebooks_only(site):
         assert len(links) == 3, f"{name}: expected Binder, JupyterHub and Colab buttons, found {links}"
         for url in links:
             assert f"notebooks/{name}/{name}.ipynb" in url.replace("%2F", "/"), f"{name}: {url} does not open the release"
+    # A chapter may only open its own notebook, book/notebooks/<chapter>.ipynb, which the
+    # widget chapters link to (test_chapter_notebooks.py); the theme's buttons stay off.
+    anywhere = re.compile(r'<a\b[^>]*\shref="(https://(?:mybinder\.org|jupyterhub\.example\.edu|colab\.research\.google\.com)[^"]*)"')
     for chapter in (site / "book").glob("*.html"):
-        assert not launch.search(chapter.read_text()), f"{chapter.name} has launch buttons; only exercise pages may"
+        own = f"book/notebooks/{chapter.stem}.ipynb"
+        others = [u for u in map(html.unescape, anywhere.findall(chapter.read_text())) if own not in u]
+        assert not others, f"{chapter.name} has launch links {others}; only exercise pages and widget chapters may"
 
 
 def test_no_solution_or_hidden_test_line_reaches_the_site_or_library(site, root):

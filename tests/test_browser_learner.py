@@ -16,7 +16,7 @@ import re
 import nbformat
 import pytest
 
-from browser import answered_notebook, browser_context, jupyter_env, jupyter_lab, require_browser
+from browser import answered_notebook, browser_context, jupyter_env, jupyter_lab, require_browser, wait_kernel_idle
 
 pytestmark = pytest.mark.slow
 
@@ -46,18 +46,8 @@ def lab(tmp_path_factory):
         page.set_default_timeout(30_000)
         page.goto(f"{url}/lab/tree/{ASSIGNMENT}/{ASSIGNMENT}.ipynb")
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
-        wait_kernel_idle(page)
+        wait_kernel_idle(page, RUN_TIMEOUT_MS)
         yield page, watcher, cells, home
-
-
-def wait_kernel_idle(page):
-    # The indicator also reads idle before the kernel has started: wait for the kernel's name too.
-    page.wait_for_function(
-        """() => {
-            const name = document.querySelector('.jp-NotebookPanel .jp-KernelName');
-            const idle = document.querySelector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']");
-            return idle && name && /python/i.test(name.innerText);
-        }""", timeout=RUN_TIMEOUT_MS)
 
 
 def code_cells(page):
@@ -91,7 +81,7 @@ def test_correct_answers_pass_every_visible_test(lab):
                 const errors = document.querySelectorAll(".jp-NotebookPanel [data-mime-type='application/vnd.jupyter.stderr']");
                 return errors.length > 0 || (prompts.length === n && prompts.every(p => /\\[\\d+\\]/.test(p.innerText)));
             }""", arg=[n_code], timeout=RUN_TIMEOUT_MS)
-        wait_kernel_idle(page)
+        wait_kernel_idle(page, RUN_TIMEOUT_MS)
     except Exception as timeout:
         prompts = code_cells(page).locator(".jp-InputPrompt").all_inner_texts()
         raise AssertionError(f"Run All did not finish in {RUN_TIMEOUT_MS / 1000:.0f} s; prompts: {prompts}") from timeout

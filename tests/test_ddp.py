@@ -21,7 +21,7 @@ SETTINGS = dict(max_lr=1e-2, warmup_steps=1, min_lr=1e-3, grad_accum_steps=1, pr
 
 def _data():
     """Packed blocks of one id stream, with the reference PackedLMDataset of exercise 1."""
-    from course_support.lab import reference_namespace
+    from autograder.reference import reference_namespace
     packed = reference_namespace("ex1_lm_dataset", ["answer_PackedLMDataset"])["PackedLMDataset"]
     stream = torch.randint(0, 32, (ROWS * LENGTH + 1,), generator=torch.Generator().manual_seed(0))
     dataset = packed(stream.tolist(), LENGTH)
@@ -69,7 +69,7 @@ def _worker(rank, port, folder):
     torch.set_num_threads(1)
     import torch.distributed as dist
 
-    from course_support.lab import reference_namespace
+    from autograder.reference import reference_namespace
 
     dist.init_process_group("gloo", rank=rank, world_size=WORLD)
     try:
@@ -131,7 +131,7 @@ def test_reference_train_under_ddp_with_gloo(tmp_path, monkeypatch):
     assert not differ, f"the two ranks end with different weights: {differ}"
 
     # One process on the same global batches (rank 0's rows 0, 2 and rank 1's rows 1, 3 = rows 0..3).
-    from course_support.lab import reference_namespace
+    from autograder.reference import reference_namespace
     ns = reference_namespace("ex3_training_loop")
     torch.set_num_threads(1)
     try:

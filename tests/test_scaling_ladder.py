@@ -8,8 +8,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from autograder.reference import reference_namespace
 from course_support import GPT, scaling_ladder
-from course_support.lab import reference_namespace, token_streams
+from course_support.lab import token_streams
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +64,15 @@ def test_a_smoke_ladder_trains_and_lowers_the_loss():
     assert all(r["val_loss"] < math.log(4096) for r in runs), "training must beat a uniform guess"
     assert runs[0]["non_embedding_params"] < runs[1]["non_embedding_params"]
     assert result["torch"] == torch.__version__ and result["seconds"] > 0
+
+
+def test_the_shipped_fit_is_the_reference_fit_of_the_shipped_runs(ladder):
+    """The book shows the fit stored in the file (it must run without the reference answers)."""
+    fit_power_law = reference_namespace("ex5_scaling", ["answer_fit_power_law"])["fit_power_law"]
+    n = [r["non_embedding_params"] for r in ladder["runs"]]
+    loss = [r["val_loss"] for r in ladder["runs"]]
+    shipped = ladder["fit"]
+    assert shipped["fitted_on_rungs"] == len(n) - 1
+    fitted = dict(zip(("E", "A", "alpha"), fit_power_law(n[:-1], loss[:-1])))
+    stale = {k: (shipped[k], v) for k, v in fitted.items() if not math.isclose(shipped[k], v, rel_tol=1e-6)}
+    assert not stale, f"data/scaling/ladder.json's fit is stale (shipped, now): {stale}; run `python scripts/scaling_ladder.py --refit`"

@@ -100,7 +100,7 @@ def test_shipped_curve_shows_pretraining_worth_ten_points_at_32_labels(root):
 @pytest.mark.slow
 def test_reference_beats_scratch_by_ten_points_at_32_labels():
     """The claim of the exercise, measured now with the reference answers (about 1 minute)."""
-    from course_support.lab import reference_namespace
+    from autograder.reference import reference_namespace
 
     names = ("SentenceClassifier", "set_trainable", "sample_per_class", "make_optimizer", "fine_tune_step", "accuracy")
     ns = reference_namespace("ex4_transfer", [f"answer_{n}" for n in names])

@@ -1,5 +1,6 @@
 """The course library as learners install it: a wheel, installed into a fresh virtual
-environment in a temporary folder with no checkout beside it, runs every release notebook.
+environment in a temporary folder with no checkout beside it, runs every release notebook and
+every chapter notebook (book/notebooks/, the chapters with widgets).
 
 Only the answers' NotImplementedError (and the tests and demonstrations that need the answers)
 may fail there; everything else (the set-up cell, the corpus, the tokenizer, the checkpoints,
@@ -93,9 +94,9 @@ def error_of(cell) -> dict | None:
 
 def failures_without_answers(notebook) -> list[str]:
     """Cells that failed for another reason than the missing answers. An answer cell may only
-    raise NotImplementedError; once one has, later cells that use it may fail with
-    NotImplementedError or NameError (a class whose body raised is never defined), and test
-    cells may fail in any way. Anything else (a missing file, an import error) is a failure."""
+    raise NotImplementedError, and so may the cells that call an answer; once a cell has, later
+    cells may also fail with NameError (a class whose body raised is never defined, a result
+    never computed), and test cells may fail in any way. Anything else (a missing file, an import error) is a failure."""
     problems, answers_missing = [], False
     for cell in notebook.cells:
         error = error_of(cell) if cell.cell_type == "code" else None
@@ -105,15 +106,15 @@ def failures_without_answers(notebook) -> list[str]:
         name = error["ename"]
         if grading.get("solution"):
             ok = name == "NotImplementedError"
-            answers_missing |= ok
         else:
             ok = grading.get("grade") or name == "NotImplementedError" or (answers_missing and name == "NameError")
+        answers_missing |= name == "NotImplementedError"
         if not ok:
             problems.append(f"cell {grading.get('grade_id', cell.get('id'))}: {name}: {error['evalue'][:300]}")
     return problems
 
 
-def test_every_release_notebook_runs_in_the_fresh_environment(installed, tmp_path, monkeypatch):
+def test_every_release_and_chapter_notebook_runs_in_the_fresh_environment(installed, tmp_path, monkeypatch):
     _, python = installed
     # A kernel spec for the fresh venv's Python, found first through JUPYTER_PATH.
     spec = tmp_path / "jupyter" / "kernels" / "course-wheel"
@@ -143,5 +144,15 @@ def test_every_release_notebook_runs_in_the_fresh_environment(installed, tmp_pat
         assert not passing, f"{path.name}: the blank release passes the tests {passing}"
         setup = next(c for c in notebook.cells if "course-setup" in c.metadata.get("tags", []))
         assert not setup.outputs, f"{path.name}: the set-up cell did something: {setup.outputs}"
-    print(f"\nrelease notebooks in the fresh venv, seconds: {seconds}")
+    # The chapters with widgets, as a reader opens them on Colab or Binder: every cell runs.
+    shutil.copytree(ROOT / "book" / "notebooks", tmp_path / "chapters")
+    for path in sorted((tmp_path / "chapters").glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        started = time.perf_counter()
+        NotebookClient(notebook, kernel_name="course-wheel", allow_errors=True, timeout=300,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        seconds[f"book/notebooks/{path.stem}"] = round(time.perf_counter() - started, 1)
+        problems += [f"book/notebooks/{path.name}, cell {c.get('id')}: {e['ename']}: {e['evalue'][:300]}"
+                     for c in notebook.cells if (e := error_of(c))]
+    print(f"\nnotebooks in the fresh venv, seconds: {seconds}")
     assert not problems, "cells that must run without the answers failed:\n" + "\n".join(problems)

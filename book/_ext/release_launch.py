@@ -1,8 +1,9 @@
 """Launch buttons (Binder, JupyterHub, Colab) only on the exercise pages.
 
 The theme puts launch buttons on every page that is a notebook, and the chapters are notebooks
-too (MyST markdown with code cells). A learner should only ever be sent to a release notebook
-from notebooks/, so the buttons are taken off every other page."""
+too (MyST markdown with code cells). The buttons would open a chapter's .md source, which Colab
+cannot read, so they are taken off every page but the release notebooks from notebooks/; the
+chapters with widgets link to their notebooks instead (chapter_notebook.py)."""
 
 
 def _keep_launch_buttons_on_release_notebooks(app, pagename, templatename, context, doctree):
