@@ -129,8 +129,10 @@ def test_presets_are_plain_configs():
 def test_unigram_entropy_and_flops():
     assert abs(lab.unigram_entropy([0, 1, 2, 3] * 5) - math.log(4)) < 1e-12
     assert lab.unigram_entropy([7] * 9) == 0.0
-    # 6 layers, width 512, context 512, vocabulary 8192: the toolchain's reference model.
-    # 1.22M tokens/s there was 19% of an H100's 989 TFLOP/s.
+    # 6 layers, width 512, context 512, vocabulary 8192: a tuned loop at this size was measured
+    # at 1.22M tokens/s on one H100 (torch 2.11), reported as 19% of its 989 TFLOP/s. The check
+    # is of the FLOP count against that ratio; the course's own GPU figures come from
+    # scripts/gpu_checks.sh, not from this test.
     flops = lab.measured_flops_per_token(GPTConfig(vocab_size=8192, block_size=512, n_layer=6, n_head=8, n_embd=512))
     assert abs(flops * 1.22e6 / 989e12 - 0.19) < 0.01
     assert lab.peak_flops(torch.device("cpu"), "bf16") is None
