@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from course_support import GPT, GPTConfig, load_tokenizer  # noqa: E402
+from course_support.data_files import record_checksum  # noqa: E402
 from course_support.transfer import checkpoint_dir, speech_or_narration  # noqa: E402
 
 OUT = ROOT / "data" / "transfer" / "few_shot.json"
@@ -100,6 +101,7 @@ def main(argv=None) -> int:
                "seconds": round(time.perf_counter() - started, 1), "torch": str(torch.__version__)}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps({"made_by": made_by, "rows": rows}, indent=1) + "\n")
+    record_checksum(OUT)  # course_support.verify() checks the shipped file against it
     for row in rows:
         print(f"{row['method']:32} accuracy {row['accuracy']:.3f} (chance 0.5), answered speech "
               f"{row['answered_speech']:.0%} of the time")

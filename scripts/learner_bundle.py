@@ -5,10 +5,10 @@ keeps back (no solutions/, no autograder/).
     make learner-bundle
 
 The zip unpacks into one folder, `pretraining-course/`, holding the released exercises
-(`notebooks/`), the support library (`course_support/`), the corpus and tokenizer (`data/`),
-the learners' `requirements.txt` (the course pins without the book and test tools), a
-`pyproject.toml` that installs the library with its data, and `README.md` (from
-scripts/LEARNER_README.md). The same sources give the same bytes (fixed dates, sorted names).
+(`notebooks/`), the chapters with widgets as notebooks (`chapters/`), the support library
+(`course_support/`), its data (`data/`: corpus, tokenizer, checkpoints), the learners'
+`requirements.txt` (the course pins without the book and test tools), a `pyproject.toml` that
+installs the library with its data, and `README.md` (from scripts/LEARNER_README.md). The same sources give the same bytes (fixed dates, sorted names).
 """
 from __future__ import annotations
 
@@ -69,6 +69,9 @@ def bundle_entries() -> dict[str, bytes]:
     }
     for name in TREES:
         entries.update(tree_files(name))
+    # The chapters with widgets as notebooks (book/notebooks/, made by autograder.chapter_notebooks).
+    for path in sorted((ROOT / "book" / "notebooks").glob("*.ipynb")):
+        entries[f"chapters/{path.name}"] = path.read_bytes()
     return entries
 
 

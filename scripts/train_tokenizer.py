@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from course_support.corpus import load_split
+from course_support.data_files import record_checksum
 from course_support.tokenizer import tokenizer_path, train_bpe
 
 
@@ -26,6 +27,7 @@ def main() -> int:
         return 0 if same else 1
     path.parent.mkdir(exist_ok=True)
     path.write_bytes(new)
+    record_checksum(path)  # course_support.verify() checks the shipped file against it
     print(f"wrote {path} ({len(new):,} bytes)")
     return 0
 

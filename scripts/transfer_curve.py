@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder.reference import reference_namespace  # noqa: E402
+from course_support.data_files import record_checksum  # noqa: E402
 from course_support.transfer import METHODS, learning_curve  # noqa: E402
 
 OUT = ROOT / "data" / "transfer" / "learning_curve.json"
@@ -71,6 +72,7 @@ def main(argv=None) -> int:
                "eval_size": 1000}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"made_by": made_by, "rates": METHODS, "rows": rows}, indent=1) + "\n")
+    record_checksum(args.out)  # course_support.verify() checks the shipped file against it
     for row in rows:
         print(f"{row['method']:9} k={row['k']:4}  accuracy {row['accuracy']:.3f}  ({row['seconds']} s)")
     print(f"wrote {args.out} in {seconds} s")

@@ -16,7 +16,7 @@ import pytest
 from autograder.nbtools import MARKER, marked_lines
 
 BUNDLE_TOP = "pretraining-course"
-EXPECTED_TOP_LEVEL = {"README.md", "requirements.txt", "pyproject.toml", "notebooks", "course_support", "data"}
+EXPECTED_TOP_LEVEL = {"README.md", "requirements.txt", "pyproject.toml", "notebooks", "chapters", "course_support", "data"}
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ may fail there; everything else (the set-up cell, the corpus, the tokenizer, the
 the plots) must run from the installed package alone."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -156,3 +157,23 @@ def test_every_release_and_chapter_notebook_runs_in_the_fresh_environment(instal
                      for c in notebook.cells if (e := error_of(c))]
     print(f"\nnotebooks in the fresh venv, seconds: {seconds}")
     assert not problems, "cells that must run without the answers failed:\n" + "\n".join(problems)
+
+
+def test_the_set_up_cell_installs_the_library_where_it_is_missing(installed, tmp_path):
+    """Colab or a fresh hub, played here: the library uninstalled from the fresh venv, the
+    release's set-up cell run with its address pointed at this repository's commit (git+file
+    instead of the published URL), and the library then imports and verifies. Runs last: it
+    changes the module's venv."""
+    _, python = installed
+    subprocess.run([str(python), "-m", "pip", "uninstall", "--quiet", "-y", "course-support"], check=True)
+    cell = next(c for c in nbformat.read(ROOT / "notebooks" / "ex1_lm_dataset" / "ex1_lm_dataset.ipynb", 4).cells
+                if "course-setup" in c.metadata.get("tags", []))
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    published = re.search(r'^COURSE_LIBRARY = "(.+)"$', cell.source, re.M)[1]
+    here = f"course-support @ git+file://localhost{ROOT}@{commit}"  # a host: pip rejects git+file:///
+    code = cell.source.replace(published, here) + "\nimport course_support\ncourse_support.verify()\n"
+    result = subprocess.run([str(python), "-c", code], cwd=tmp_path, env=clean_env(), capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    assert published.startswith("course-support @ git+https://") and published.endswith("@main")
+    assert "installing the course library" in result.stdout and "installed course_support" in result.stdout
+    assert "course data OK: 12 files" in result.stdout
