@@ -9,13 +9,13 @@ The split is fixed: *Persuasion* is held out for validation, the other five nove
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .data_files import data_dir
+from .data_files import data_dir, sha256
+from .data_files import read_checksums as read_folder_checksums
 
 
 @dataclass(frozen=True)
@@ -102,13 +102,12 @@ def sentences(paragraph: str) -> list[str]:
 
 def read_checksums() -> dict[str, str]:
     """The SHA-256 of each file, as listed in data/austen/SHA256SUMS."""
-    lines = (data_dir() / "austen" / "SHA256SUMS").read_text().split("\n")
-    return {name.removesuffix(".txt"): digest for digest, name in (l.split() for l in lines if l)}
+    return {name.removesuffix(".txt"): digest for name, digest in read_folder_checksums(data_dir() / "austen").items()}
 
 
 def verify_checksums() -> None:
     """Raise ValueError when a shipped novel differs from its listed checksum."""
     for name, expected in read_checksums().items():
-        actual = hashlib.sha256(novel_path(name).read_bytes()).hexdigest()
+        actual = sha256(novel_path(name))
         if actual != expected:
             raise ValueError(f"{name}.txt has SHA-256 {actual}, expected {expected}: re-copy it")

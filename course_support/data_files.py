@@ -48,10 +48,11 @@ def verify(*, quiet: bool = False) -> list[str]:
     """Check every data file against its listed SHA-256. Returns the files checked (relative to
     the data folder); raises ValueError naming every file that is missing, damaged or unlisted."""
     root = data_dir()
-    problems, checked = [], []
+    problems, checked, listed = [], [], set()
     for listing in sorted(root.rglob(CHECKSUMS)):
         folder = listing.parent
         for name, expected in read_checksums(folder).items():
+            listed.add((folder / name).resolve())
             relative = (folder / name).relative_to(root).as_posix()
             if not (folder / name).is_file():
                 problems.append(f"{relative} is missing")
@@ -59,7 +60,6 @@ def verify(*, quiet: bool = False) -> list[str]:
                 problems.append(f"{relative} differs from its SHA-256 in {CHECKSUMS}")
             else:
                 checked.append(relative)
-    listed = {(l.parent / n).resolve() for l in root.rglob(CHECKSUMS) for n in read_checksums(l.parent)}
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         if path.name not in UNLISTED and "__pycache__" not in path.parts and path.resolve() not in listed:
             problems.append(f"{path.relative_to(root).as_posix()} is not listed in a {CHECKSUMS} file")

@@ -16,7 +16,6 @@ seed, sentences of the larger class. None of this is an exercise answer.
 """
 from __future__ import annotations
 
-import hashlib
 import random
 import time
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 
+from . import data_files
 from .bert import BERT, BERTConfig
 from .corpus import NOVEL_NAMES, chapters, data_dir, load_novel, paragraphs, sentences
 
@@ -168,8 +168,7 @@ def checkpoint_dir() -> Path:
 
 
 def read_checksums() -> dict[str, str]:
-    lines = (checkpoint_dir() / "SHA256SUMS").read_text().splitlines()
-    return {name: digest for digest, name in (line.split() for line in lines if line.strip())}
+    return data_files.read_checksums(checkpoint_dir())
 
 
 def checkpoint_path(name: str = ENCODER_FILE, *, verify: bool = True) -> Path:
@@ -180,7 +179,7 @@ def checkpoint_path(name: str = ENCODER_FILE, *, verify: bool = True) -> Path:
                                 "with `python scripts/pretrain_encoder.py`")
     if verify:
         expected = read_checksums().get(name)
-        actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        actual = data_files.sha256(path)
         if actual != expected:
             raise ValueError(f"{name} has SHA-256 {actual}, expected {expected}: the file is damaged "
                              "or was rebuilt without updating SHA256SUMS")

@@ -20,7 +20,6 @@ Writes data/transfer/few_shot.json (and with --ship copies the weights to data/c
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import random
 import shutil
@@ -108,10 +107,7 @@ def main(argv=None) -> int:
     if args.ship:
         target = checkpoint_dir() / GPT_FILE
         shutil.copyfile(path, target)
-        sums = checkpoint_dir() / "SHA256SUMS"
-        digest = hashlib.sha256(target.read_bytes()).hexdigest()
-        lines = [l for l in sums.read_text().splitlines() if not l.endswith(f" {GPT_FILE}")]
-        sums.write_text("\n".join(sorted([*lines, f"{digest}  {GPT_FILE}"])) + "\n")
+        record_checksum(target)
         print(f"shipped {target} ({target.stat().st_size / 1e6:.1f} MB)")
     print(f"wrote {OUT}")
     return 0

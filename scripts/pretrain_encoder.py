@@ -17,7 +17,6 @@ that data/README.md quotes.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import math
 import random
 import sys
@@ -34,6 +33,8 @@ sys.path.insert(0, str(ROOT))
 from autograder.reference import reference_namespace  # noqa: E402
 from course_support import BERT, BERTConfig, load_tokenizer  # noqa: E402
 from course_support.corpus import TRAIN_NOVELS, VALIDATION_NOVELS, chapters, load_novel, paragraphs, sentences  # noqa: E402
+from course_support import data_files  # noqa: E402
+from course_support.data_files import record_checksum  # noqa: E402
 from course_support.transfer import ENCODER_FILE, checkpoint_dir  # noqa: E402
 
 CONFIG = dict(n_layer=4, n_head=4, n_embd=128, max_position=128, dropout=0.0)
@@ -141,10 +142,8 @@ def main(argv=None) -> int:
                "validation (Persuasion)": log[-1], "log": log}
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"config": config.to_dict(), "model": model.state_dict(), "made_by": made_by}, out)
-    digest = hashlib.sha256(out.read_bytes()).hexdigest()
-    sums = out.parent / "SHA256SUMS"
-    lines = [l for l in (sums.read_text().splitlines() if sums.exists() else []) if not l.endswith(f" {out.name}")]
-    sums.write_text("\n".join(sorted([*lines, f"{digest}  {out.name}"])) + "\n")
+    record_checksum(out)
+    digest = data_files.sha256(out)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, sha256 {digest[:12]}...) in {seconds} s")
     print("validation on Persuasion:", log[-1])
     return 0

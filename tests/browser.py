@@ -139,6 +139,22 @@ def wait_kernel_idle(page, timeout_ms: int):
         }""", timeout=timeout_ms)
 
 
+def open_notebook(context, url: str, path: str, timeout_ms: int):
+    """A new page with the notebook at `path` (relative to JupyterLab's root) open and its kernel idle."""
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"{url}/lab/tree/{path}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+    wait_kernel_idle(page, timeout_ms)
+    return page
+
+
+def menu(page, top: str, item: str):
+    """Click JupyterLab's menu `top`, then its entry `item`."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{top}$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{item}$")).click()
+
+
 def jupyter_env(home: Path, **extra) -> dict:
     """Environment for a Jupyter server whose config, data, runtime and Lab settings live in
     `home` (a test's temporary folder), with the virtual environment's bin/ on PATH."""

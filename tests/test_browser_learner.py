@@ -16,7 +16,8 @@ import re
 import nbformat
 import pytest
 
-from browser import answered_notebook, browser_context, jupyter_env, jupyter_lab, require_browser, wait_kernel_idle
+from browser import (answered_notebook, browser_context, jupyter_env, jupyter_lab, menu, open_notebook,
+                     require_browser, wait_kernel_idle)
 
 pytestmark = pytest.mark.slow
 
@@ -42,11 +43,7 @@ def lab(tmp_path_factory):
     cells = notebook.cells
     with jupyter_lab(work, jupyter_env(home), home / "jupyterlab.log") as url, \
             browser_context(sync_api) as (context, watcher):
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        page.goto(f"{url}/lab/tree/{ASSIGNMENT}/{ASSIGNMENT}.ipynb")
-        page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
-        wait_kernel_idle(page, RUN_TIMEOUT_MS)
+        page = open_notebook(context, url, f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb", RUN_TIMEOUT_MS)
         yield page, watcher, cells, home
 
 
@@ -57,11 +54,6 @@ def code_cells(page):
 def cell_at(page, cells, grade_id):
     index = next(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
     return page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").nth(index)
-
-
-def menu(page, top, item):
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{top}$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{item}$")).click()
 
 
 def error_outputs(page) -> list[str]:

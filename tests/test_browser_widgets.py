@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from autograder.chapter_notebooks import path_of
-from browser import browser_context, jupyter_env, jupyter_lab, require_browser, wait_kernel_idle
+from browser import browser_context, jupyter_env, jupyter_lab, menu, open_notebook, require_browser
 
 pytestmark = pytest.mark.slow
 
@@ -25,13 +25,8 @@ def test_moving_the_slider_changes_the_allocation(tmp_path):
     shutil.copy(path_of(CHAPTER), work / f"{CHAPTER}.ipynb")
     with jupyter_lab(work, jupyter_env(tmp_path), tmp_path / "jupyterlab.log") as url, \
             browser_context(sync_api) as (context, watcher):
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        page.goto(f"{url}/lab/tree/{CHAPTER}.ipynb")
-        page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
-        wait_kernel_idle(page, RUN_TIMEOUT_MS)
-        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
-        page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
+        page = open_notebook(context, url, f"{CHAPTER}.ipynb", RUN_TIMEOUT_MS)
+        menu(page, "Run", "Run All Cells")
 
         wait_all_run(page)
         errors = page.locator(".jp-NotebookPanel [data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()

@@ -115,6 +115,17 @@ def failures_without_answers(notebook) -> list[str]:
     return problems
 
 
+def executed(path: Path, seconds: dict, label: str):
+    """The notebook at `path`, run top to bottom in the fresh venv's kernel (errors kept as
+    outputs); its wall time goes into `seconds[label]`."""
+    notebook = nbformat.read(path, as_version=4)
+    started = time.perf_counter()
+    NotebookClient(notebook, kernel_name="course-wheel", allow_errors=True, timeout=300,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    seconds[label] = round(time.perf_counter() - started, 1)
+    return notebook
+
+
 def test_every_release_and_chapter_notebook_runs_in_the_fresh_environment(installed, tmp_path, monkeypatch):
     _, python = installed
     # A kernel spec for the fresh venv's Python, found first through JUPYTER_PATH.
@@ -131,11 +142,7 @@ def test_every_release_and_chapter_notebook_runs_in_the_fresh_environment(instal
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
     problems, seconds = [], {}
     for path in sorted((tmp_path / "notebooks").glob("*/*.ipynb")):
-        notebook = nbformat.read(path, as_version=4)
-        started = time.perf_counter()
-        NotebookClient(notebook, kernel_name="course-wheel", allow_errors=True, timeout=300,
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
-        seconds[path.stem] = round(time.perf_counter() - started, 1)
+        notebook = executed(path, seconds, path.stem)
         ran = [c for c in notebook.cells if c.cell_type == "code" and c.get("execution_count")]
         assert ran, f"{path.name}: no cell ran"
         problems += [f"{path.name}, {p}" for p in failures_without_answers(notebook)]
@@ -148,11 +155,7 @@ def test_every_release_and_chapter_notebook_runs_in_the_fresh_environment(instal
     # The chapters with widgets, as a reader opens them on Colab or Binder: every cell runs.
     shutil.copytree(ROOT / "book" / "notebooks", tmp_path / "chapters")
     for path in sorted((tmp_path / "chapters").glob("*.ipynb")):
-        notebook = nbformat.read(path, as_version=4)
-        started = time.perf_counter()
-        NotebookClient(notebook, kernel_name="course-wheel", allow_errors=True, timeout=300,
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
-        seconds[f"book/notebooks/{path.stem}"] = round(time.perf_counter() - started, 1)
+        notebook = executed(path, seconds, f"book/notebooks/{path.stem}")
         problems += [f"book/notebooks/{path.name}, cell {c.get('id')}: {e['ename']}: {e['evalue'][:300]}"
                      for c in notebook.cells if (e := error_of(c))]
     print(f"\nnotebooks in the fresh venv, seconds: {seconds}")
